@@ -1,0 +1,204 @@
+/* isa/arm64/a64_internal.h - shared between the files of isa/arm64 only. */
+#ifndef ISA_ARM64_A64_INTERNAL_H
+#define ISA_ARM64_A64_INTERNAL_H
+
+#include <errno.h>
+#include <string.h>
+
+#include "isa/arm64/a64.h"
+#include "sim/mem.h"
+
+typedef void (*a64_handler)(struct a64_cpu *c, uint32_t insn);
+
+/* Features a decode-table line can require (the feature column of a64.def). */
+enum a64_feature_bit {
+    A64_FEAT_base = 0,
+    A64_FEAT_crc,
+    A64_FEAT_lse,
+    A64_FEAT_rng,
+    A64_FEAT_rcpc,
+    A64_FEAT_pan,
+    A64_FEAT_uao,
+};
+#define A64_FEAT(f) (1u << A64_FEAT_##f)
+
+/* A CPU model: ID register values and the features they advertise (models.c). */
+struct a64_model {
+    const char *name;
+    uint32_t features; /* A64_FEAT bits (base always set) */
+    uint64_t midr, revidr, mpidr_base, ctr, dczid, clidr, aidr;
+    uint64_t ccsidr[3]; /* L1D, L1I, L2 (CSSELR 0, 1, 2) */
+    uint64_t aa64pfr[2], aa64dfr[2], aa64afr[2], aa64isar[3], aa64mmfr[3], aa64zfr0, aa64smfr0;
+    uint32_t id_pfr[3], id_dfr[2], id_afr0, id_mmfr[6], id_isar[7], mvfr[3];
+    uint64_t pmcr;
+    unsigned pa_bits;       /* from ID_AA64MMFR0_EL1.PARange */
+    unsigned brps, wrps;    /* breakpoints / watchpoints (ID_AA64DFR0_EL1) */
+    uint64_t cpu_hz, cntfrq;
+};
+const struct a64_model *a64_model_find(const char *name);
+/* ID-space read (op0=3, op1=0, CRn=0, CRm=0..7): ARM DDI0487 D12.3.1, reserved are RAZ. */
+bool a64_model_id_reg(const struct a64_cpu *c, uint32_t enc, uint64_t *val);
+
+/* ---- decoder (decode.c) ---- */
+struct a64_decoder;
+struct a64_decoder *a64_decoder_create(uint32_t features);
+void a64_decoder_destroy(struct a64_decoder *d);
+a64_handler a64_decode(const struct a64_decoder *d, uint32_t insn);
+
+/* ---- decoded-instruction cache ---- */
+#define A64_DC_SLOTS 64u
+#define A64_PAGE_INSNS 1024u
+struct a64_dentry {
+    a64_handler h; /* NULL until decoded */
+    uint32_t insn;
+};
+struct a64_dpage {
+    uint64_t tag; /* PA >> 12, or UINT64_MAX when empty */
+    struct a64_dentry e[A64_PAGE_INSNS];
+};
+struct a64_dcache {
+    struct a64_dpage page[A64_DC_SLOTS];
+    /* Fetch fast path: the VA page last fetched from, and its decoded page. */
+    uint64_t cur_vpage;
+    struct a64_dpage *cur;
+};
+static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned len);
+
+/* ---- register access ---- */
+static inline uint64_t a64_sp(const struct a64_cpu *c)
+{
+    return c->sp_el[c->spsel ? c->el : 0];
+}
+static inline void a64_set_sp(struct a64_cpu *c, uint64_t v)
+{
+    c->sp_el[c->spsel ? c->el : 0] = v;
+}
+/* Register n where 31 means XZR. */
+static inline uint64_t a64_xr(const struct a64_cpu *c, unsigned n)
+{
+    return n == 31 ? 0 : c->x[n];
+}
+static inline void a64_xw(struct a64_cpu *c, unsigned n, uint64_t v)
+{
+    if (n != 31)
+        c->x[n] = v;
+}
+/* Register n where 31 means SP. */
+static inline uint64_t a64_xr_sp(const struct a64_cpu *c, unsigned n)
+{
+    return n == 31 ? a64_sp(c) : c->x[n];
+}
+static inline void a64_xw_sp(struct a64_cpu *c, unsigned n, uint64_t v)
+{
+    if (n == 31)
+        a64_set_sp(c, v);
+    else
+        c->x[n] = v;
+}
+
+#define A64_BITS(insn, hi, lo) (((insn) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
+#define A64_BIT(insn, b) (((insn) >> (b)) & 1u)
+static inline int64_t a64_sext(uint64_t v, unsigned bits)
+{
+    return (int64_t)(v << (64 - bits)) >> (64 - bits);
+}
+
+/* ---- exceptions (cpu.c), ARM DDI0487 D1.10 ---- */
+#define A64_EC_UNKNOWN 0x00
+#define A64_EC_WFX 0x01
+#define A64_EC_FP 0x07
+#define A64_EC_ILLEGAL 0x0e
+#define A64_EC_SVC 0x15
+#define A64_EC_HVC 0x16
+#define A64_EC_SMC 0x17
+#define A64_EC_SYSREG 0x18
+#define A64_EC_IABT_LOW 0x20
+#define A64_EC_IABT_CUR 0x21
+#define A64_EC_PC_ALIGN 0x22
+#define A64_EC_DABT_LOW 0x24
+#define A64_EC_DABT_CUR 0x25
+#define A64_EC_SP_ALIGN 0x26
+#define A64_EC_BRK 0x3c
+
+#define A64_FSC_ADDR_SIZE_L0 0x00
+#define A64_FSC_EXTERNAL 0x10
+#define A64_FSC_ALIGNMENT 0x21
+
+/* Take a synchronous exception to EL1 (or to EL2 via the trap record when routed there).
+ * ret = preferred return address. The handler's caller must not touch registers after. */
+void a64_exception(struct a64_cpu *c, uint32_t ec, uint32_t iss, uint64_t far, bool far_valid,
+                   uint64_t ret);
+void a64_undef(struct a64_cpu *c);
+/* Trap to EL2: fills c->trap and stops the run loop (pc = preferred return). */
+void a64_trap_el2(struct a64_cpu *c, uint32_t ec, uint32_t iss, uint64_t far, uint64_t hpfar,
+                  uint64_t ret);
+/* CPACR_EL1.FPEN check; false (exception taken) if the access traps. */
+bool a64_fp_check(struct a64_cpu *c);
+void a64_exception_return(struct a64_cpu *c);
+void a64_timer_update(struct a64_cpu *c);
+bool a64_wfi_wakeup(struct a64_cpu *c);
+uint64_t a64_cntpct(const struct a64_cpu *c);
+uint64_t a64_random64(struct a64_cpu *c);
+
+/* ---- memory (cpu.c): every data access goes through a64_translate ---- */
+enum a64_mem_flags {
+    A64_M_WRITE = 1u << 0,
+    A64_M_USER = 1u << 1,   /* unprivileged (LDTR/STTR) */
+    A64_M_ALIGN = 1u << 2,  /* must be naturally aligned (exclusives, acquire/release, atomics) */
+    A64_M_RMW = 1u << 3,    /* atomic read-modify-write (reported as a write on fault) */
+};
+/* Translate one access of size bytes at va: on success returns 0 and sets *pa. On a fault
+ * the exception is taken (c->npc redirected) and -1 returned. */
+int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *pa);
+/* Loads / stores of 1, 2, 4, 8 bytes; 0, or -1 after taking the abort. */
+int a64_load(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val);
+int a64_store(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val);
+/* 16-byte vector load/store (two 8-byte halves checked as one 16-byte access). */
+int a64_load128(struct a64_cpu *c, uint64_t va, unsigned flags, uint64_t out[2]);
+int a64_store128(struct a64_cpu *c, uint64_t va, unsigned flags, const uint64_t in[2]);
+/* SP alignment check (SCTLR_EL1.SA/SA0, ARM DDI0487 D1.8.2) for base register n == 31. */
+bool a64_sp_check(struct a64_cpu *c, unsigned n, uint64_t addr);
+
+/* Invalidate decoded pages covering [pa, pa+len). */
+void a64_dc_invalidate(struct a64_cpu *c, uint64_t pa);
+static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned len)
+{
+    uint64_t pg = pa >> SIM_PAGE_SHIFT, pg2 = (pa + len - 1) >> SIM_PAGE_SHIFT;
+    if (c->dc->page[pg % A64_DC_SLOTS].tag == pg)
+        a64_dc_invalidate(c, pa);
+    if (pg2 != pg && c->dc->page[pg2 % A64_DC_SLOTS].tag == pg2)
+        a64_dc_invalidate(c, pa + len - 1);
+}
+
+/* ---- system registers (exec_sys.c) ---- */
+/* MRS/MSR-level access with the EL checks; returns 0, or -1 after taking an exception
+ * (write), or -ENOENT when the register does not exist (caller raises UNDEF). */
+int a64_sysreg_access(struct a64_cpu *c, uint32_t enc, bool read, uint64_t *val, unsigned rt);
+
+/* ---- condition codes ---- */
+static inline bool a64_cond(uint32_t nzcv, unsigned cond)
+{
+    bool n = nzcv >> 31 & 1, z = nzcv >> 30 & 1, cf = nzcv >> 29 & 1, v = nzcv >> 28 & 1;
+    bool r;
+    switch (cond >> 1) {
+    case 0: r = z; break;
+    case 1: r = cf; break;
+    case 2: r = n; break;
+    case 3: r = v; break;
+    case 4: r = cf && !z; break;
+    case 5: r = n == v; break;
+    case 6: r = n == v && !z; break;
+    default: r = true; break;
+    }
+    /* ARM DDI0487 C1.2.4 ConditionHolds: cond 1111 is "always" too. */
+    if ((cond & 1) && cond != 15)
+        r = !r;
+    return r;
+}
+
+/* Handler prototypes from the decode table. */
+#define A64_INSN(name, pat, handler, feat) void handler(struct a64_cpu *c, uint32_t insn);
+#include "isa/arm64/a64.def"
+#undef A64_INSN
+
+#endif

@@ -1,0 +1,202 @@
+/* isa/arm64/decode.c - builds the A64 decoder, the mnemonic table and the random
+ * valid-encoding generator from the X-macro table a64.def (ARM DDI0487 C4). */
+#include <stdlib.h>
+
+#include "isa/arm64/a64_internal.h"
+
+struct a64_line {
+    const char *name;
+    const char *pattern;
+    a64_handler handler;
+    unsigned feature;
+    const char *feature_name;
+};
+
+static const struct a64_line a64_lines[] = {
+#define A64_INSN(name, pat, handler, feat) {#name, pat, handler, A64_FEAT_##feat, #feat},
+#include "isa/arm64/a64.def"
+#undef A64_INSN
+};
+#define A64_NLINES (sizeof(a64_lines) / sizeof(a64_lines[0]))
+
+/* Fixed-bit mask and value of a pattern. Returns false if the pattern is malformed. */
+static bool line_mask(const struct a64_line *l, uint32_t *mask, uint32_t *match)
+{
+    uint32_t m = 0, v = 0;
+    unsigned i;
+    for (i = 0; l->pattern[i]; i++) {
+        if (i >= 32)
+            return false;
+        uint32_t bit = 1u << (31 - i);
+        if (l->pattern[i] == '0') {
+            m |= bit;
+        } else if (l->pattern[i] == '1') {
+            m |= bit;
+            v |= bit;
+        }
+    }
+    *mask = m;
+    *match = v;
+    return i == 32;
+}
+
+static unsigned popcount32(uint32_t x)
+{
+    return (unsigned)__builtin_popcount(x);
+}
+
+/* ---- the per-CPU decoder: 16 buckets on bits [28:25], most specific line first ---- */
+struct a64_dline {
+    uint32_t mask, match;
+    a64_handler h;
+};
+struct a64_decoder {
+    struct a64_dline *bucket[16];
+    unsigned n[16];
+};
+
+static int dline_cmp(const void *a, const void *b)
+{
+    const struct a64_dline *x = a, *y = b;
+    unsigned px = popcount32(x->mask), py = popcount32(y->mask);
+    if (px != py)
+        return px > py ? -1 : 1;
+    return 0;
+}
+
+struct a64_decoder *a64_decoder_create(uint32_t features)
+{
+    struct a64_decoder *d = calloc(1, sizeof(*d));
+    if (!d)
+        return NULL;
+    for (unsigned b = 0; b < 16; b++) {
+        d->bucket[b] = calloc(A64_NLINES, sizeof(struct a64_dline));
+        if (!d->bucket[b]) {
+            a64_decoder_destroy(d);
+            return NULL;
+        }
+        uint32_t bb = (uint32_t)b << 25;
+        for (unsigned i = 0; i < A64_NLINES; i++) {
+            uint32_t mask, match;
+            if (!line_mask(&a64_lines[i], &mask, &match))
+                continue;
+            if ((bb & mask & (0xfu << 25)) != (match & (0xfu << 25)))
+                continue;
+            /* A line whose feature the model lacks is UNDEFINED there: keep it (so it
+             * still shadows less specific lines) but with the UNDEF handler. */
+            a64_handler h = (features >> a64_lines[i].feature) & 1 ? a64_lines[i].handler
+                                                                    : a64_h_unalloc;
+            d->bucket[b][d->n[b]++] = (struct a64_dline){mask, match, h};
+        }
+        /* qsort is not stable: sort (index order among equals is irrelevant, the table
+         * has no overlapping lines of equal specificity; tests/isa/arm64 checks that). */
+        qsort(d->bucket[b], d->n[b], sizeof(struct a64_dline), dline_cmp);
+    }
+    return d;
+}
+
+void a64_decoder_destroy(struct a64_decoder *d)
+{
+    if (!d)
+        return;
+    for (unsigned b = 0; b < 16; b++)
+        free(d->bucket[b]);
+    free(d);
+}
+
+a64_handler a64_decode(const struct a64_decoder *d, uint32_t insn)
+{
+    unsigned b = (insn >> 25) & 0xf;
+    const struct a64_dline *l = d->bucket[b];
+    for (unsigned i = 0, n = d->n[b]; i < n; i++)
+        if ((insn & l[i].mask) == l[i].match)
+            return l[i].h;
+    return a64_h_unalloc;
+}
+
+/* ---- table introspection ---- */
+unsigned a64_insn_count(void)
+{
+    return A64_NLINES;
+}
+
+int a64_insn_lookup(uint32_t insn)
+{
+    int best = -1;
+    unsigned bestpop = 0;
+    for (unsigned i = 0; i < A64_NLINES; i++) {
+        uint32_t mask = 0, match = 0;
+        if (!line_mask(&a64_lines[i], &mask, &match))
+            continue;
+        if ((insn & mask) == match && (best < 0 || popcount32(mask) > bestpop)) {
+            best = (int)i;
+            bestpop = popcount32(mask);
+        }
+    }
+    return best;
+}
+
+const char *a64_insn_line_name(unsigned idx)
+{
+    return idx < A64_NLINES ? a64_lines[idx].name : NULL;
+}
+
+const char *a64_insn_line_feature(unsigned idx)
+{
+    return idx < A64_NLINES ? a64_lines[idx].feature_name : NULL;
+}
+
+const char *a64_insn_name(uint32_t insn)
+{
+    int i = a64_insn_lookup(insn);
+    return i < 0 ? "udf" : a64_lines[i].name;
+}
+
+/* ARM DDI0487 C4.1: op0 = bits [28:25]. */
+enum a64_class a64_insn_class(unsigned idx)
+{
+    uint32_t mask = 0, match = 0;
+    if (idx < A64_NLINES)
+        line_mask(&a64_lines[idx], &mask, &match);
+    unsigned op0 = (match >> 25) & 0xf;
+    if ((op0 & 0xe) == 0x8)
+        return A64_CLASS_DP_IMM;
+    if ((op0 & 0xe) == 0xa)
+        return A64_CLASS_BRANCH_SYS;
+    if ((op0 & 0x5) == 0x4)
+        return A64_CLASS_LDST;
+    if ((op0 & 0x7) == 0x5)
+        return A64_CLASS_DP_REG;
+    return A64_CLASS_FPSIMD;
+}
+
+static uint64_t xorshift64s(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+uint32_t a64_random_encoding(uint64_t *rng, enum a64_class cls, int *idx_out)
+{
+    unsigned cand[A64_NLINES], n = 0;
+    for (unsigned i = 0; i < A64_NLINES; i++)
+        if (a64_insn_class(i) == cls && strncmp(a64_lines[i].name, "unalloc_", 8) != 0)
+            cand[n++] = i;
+    if (!n)
+        return 0;
+    for (;;) {
+        unsigned i = cand[xorshift64s(rng) % n];
+        uint32_t mask = 0, match = 0;
+        line_mask(&a64_lines[i], &mask, &match);
+        uint32_t w = ((uint32_t)(xorshift64s(rng) >> 32) & ~mask) | match;
+        if (a64_insn_lookup(w) == (int)i) {
+            if (idx_out)
+                *idx_out = (int)i;
+            return w;
+        }
+    }
+}

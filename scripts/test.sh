@@ -1,0 +1,20 @@
+#!/bin/sh
+# scripts/test.sh - the whole test suite, as CI runs it (README's second command):
+#   1. install missing Debian packages,
+#   2. release build (gcc, -Werror) + every ctest test,
+#   3. sanitizer build (clang, ASan+UBSan) + the unit tests, and a bounded fuzz run of the
+#      image loaders (libFuzzer).
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+sh scripts/deps.sh --test
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$JOBS"
+ctest --test-dir build --output-on-failure -j "$JOBS" -LE fuzz
+
+CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHVSIM_SANITIZE=ON -DHVSIM_FUZZ=ON >/dev/null
+cmake --build build-asan -j "$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|fuzz'

@@ -1,0 +1,25 @@
+/* sim/engine.c - the engine table (see engine.h). */
+#include "sim/engine.h"
+
+static const struct sim_engine *const engines[] = {
+    NULL,
+};
+
+const struct sim_engine *sim_engine_find(enum sim_arch arch, bool bare)
+{
+    for (size_t i = 0; engines[i]; i++)
+        if (engines[i]->arch == arch && engines[i]->bare == bare)
+            return engines[i];
+    return NULL;
+}
+
+const char *sim_engine_missing(enum sim_arch arch, bool bare)
+{
+    if (arch == SIM_ARCH_A64)
+        return bare ? "the AArch64 CPU (issue 'AArch64 CPU')"
+                    : "the AArch64 CPU and the modelled Xen on Arm (issues 'AArch64 CPU', "
+                      "'modelled Xen hypervisor on Arm')";
+    return bare ? "the x86-64 CPU (issue 'x86-64 under VMX')"
+                : "the x86-64 CPU, VMX and the x86 side of the hypervisor model "
+                  "(issue 'x86-64 under VMX')";
+}

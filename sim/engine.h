@@ -1,0 +1,28 @@
+/* sim/engine.h - the execution engines a machine can run with: one per (architecture, mode).
+ * An engine creates its CPU core on m->cpu, runs it to an outcome, dumps its architectural
+ * state, and frees it. The table is in sim/engine.c. */
+#ifndef SIM_ENGINE_H
+#define SIM_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "sim/config.h"
+
+struct machine;
+
+struct sim_engine {
+    enum sim_arch arch;
+    bool bare;
+    const char *name;
+    int (*run)(struct machine *m, char *err, size_t errlen);
+    int (*dump_state)(struct machine *m, FILE *f);
+    void (*destroy)(struct machine *m);
+};
+
+const struct sim_engine *sim_engine_find(enum sim_arch arch, bool bare);
+/* What is still missing for (arch, bare), naming the issue that brings it. */
+const char *sim_engine_missing(enum sim_arch arch, bool bare);
+
+#endif

@@ -1,0 +1,69 @@
+/* sim/workload.c - the workload table (see workload.h). The guests themselves are built from
+ * source in workloads/ (issue 'Guest workloads'). */
+#include "sim/workload.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct sim_workload table[] = {
+    {"hello", "prints, queries xen_version, shuts down", "", true, true},
+    {"runstate", "registers the runstate area and checks it under preemption from inside the guest",
+     "runstate=va|pa, vmassist=0|1, tasks=N, kpti=0|1, vcpus=N", true, true},
+    {"hcall-buf", "cost of passing hypercall buffers (console_io, grant copy, multicall, memory_op)",
+     "size=8..65536, cross=0|1, flavour=va|pa|pa-flag", true, true},
+    {"split", "a runstate area straddling a page boundary", "runstate=va|pa", true, true},
+    {"remap", "moves the page behind a registered runstate VA", "runstate=va|pa", true, true},
+    {"tlb", "working-set sweeps over 4K pages with 2M/1G blocks at either stage",
+     "pages=N, stride=N, s1=4k|2m|1g, s2=4k|2m|1g", true, true},
+    {"confidential", "memory marked private: VA hypercalls fail, PA ones work", "", true, true},
+    {"busy", "context-switch-heavy mix standing in for a busy kernel", "tasks=N, vcpus=N", true, true},
+};
+
+const struct sim_workload *sim_workload_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        if (!strcmp(table[i].name, name))
+            return &table[i];
+    return NULL;
+}
+
+size_t sim_workload_count(void)
+{
+    return sizeof(table) / sizeof(table[0]);
+}
+
+const struct sim_workload *sim_workload_at(size_t i)
+{
+    return i < sim_workload_count() ? &table[i] : NULL;
+}
+
+int sim_workload_image(const char *name, const char *arch, char *out, size_t len)
+{
+    const char *env = getenv("HVSIM_WORKLOAD_DIR");
+    char dir[PATH_MAX + 32];
+    if (env && *env) {
+        snprintf(dir, sizeof(dir), "%s", env);
+    } else {
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n <= 0)
+            return -ENOENT;
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = 0;
+        snprintf(dir, sizeof(dir), "%s/workloads", exe);
+    }
+    static const char *const exts[] = {".img", ".elf"};
+    for (size_t i = 0; i < 2; i++) {
+        if (snprintf(out, len, "%s/%s/%s%s", dir, arch, name, exts[i]) >= (int)len)
+            return -ENAMETOOLONG;
+        if (access(out, R_OK) == 0)
+            return 0;
+    }
+    return -ENOENT;
+}
