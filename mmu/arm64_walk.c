@@ -305,7 +305,16 @@ struct leaf {
     uint64_t desc;
     int level;
     uint64_t inh;
+    uint32_t perms;
 };
+
+/* Internal access flag: an AT instruction (no hardware dirty-state update). */
+#define ACC_AT (1u << 30)
+
+static uint32_t leaf_perms(const struct wparams *p, uint64_t d, uint64_t inh)
+{
+    return p->stage == 1 ? s1_perms(d, inh, p->regime, p->sctlr) : s2_perms(d);
+}
 
 static int walk_s2_int(struct walk_ctx *c, uint64_t ipa, unsigned acc, bool s1ptw,
                        struct mmu_walk_result *res);
@@ -424,29 +433,30 @@ static int table_walk(struct walk_ctx *c, const struct wparams *p, uint64_t ia,
             set_fault(f, MMU_FAULT_ADDRESS_SIZE, p->stage, level, acc);
             return -1;
         }
-        /* Access flag (DDI0487 D8.5.1): AF == 0 faults unless hardware AF update is
-         * enabled (TCR.HA / VTCR.HA with FEAT_HAFDBS), which sets it atomically. A port
-         * without cas cannot update descriptors: the fault is then reported. */
-        uint64_t want = d;
-        if (!(d & D_AF)) {
-            if (!p->ha || !port->cas) {
-                set_fault(f, MMU_FAULT_ACCESS_FLAG, p->stage, level, acc);
-                return -1;
-            }
-            want |= D_AF;
+        /* Access flag (DDI0487 D8.5.1, AArch64.S1Walk/S2Walk): AF == 0 without hardware
+         * AF update (TCR.HA / VTCR.HA with FEAT_HAFDBS) is an Access flag fault, ranked
+         * above Permission faults. A port without cas cannot update descriptors: then HA
+         * and HD behave as 0. */
+        bool ha = p->ha && port->cas, hd = ha && p->hd;   /* HD is effective only with HA */
+        if (!(d & D_AF) && !ha) {
+            set_fault(f, MMU_FAULT_ACCESS_FLAG, p->stage, level, acc);
+            return -1;
         }
-        /* Dirty state (DDI0487 D8.5.2): with HD, DBM == 1 and a write, clear AP[2] (stage
-         * 1) / set S2AP[1] (stage 2) when the write is otherwise permitted. */
-        if (p->hd && port->cas && (acc & MMU_ACC_WRITE) && (d & D_DBM)) {
-            if (p->stage == 1 && (d & D_AP2)) {
-                uint64_t nd = want & ~D_AP2;
-                uint32_t pm = s1_perms(nd, inh, p->regime, p->sctlr);
-                if (mmu_a64_perm_ok(pm, acc & ~MMU_ACC_EXEC, c->r, p->regime))
-                    want = nd;
-            } else if (p->stage == 2 && !(d & D_AP2)) {
-                want |= D_AP2;
-            }
+        /* Permissions (AArch64.S1Translate / S2Translate): with HD, a DBM == 1 descriptor is
+         * checked as writable (dirty state: AP[2] clear / S2AP[1] set). */
+        uint64_t eff = d;
+        if (hd && (d & D_DBM))
+            eff = p->stage == 1 ? d & ~D_AP2 : d | D_AP2;
+        if (!mmu_a64_perm_ok(leaf_perms(p, eff, inh), acc, c->r, p->regime)) {
+            set_fault(f, MMU_FAULT_PERMISSION, p->stage, level, acc);
+            return -1;
         }
+        /* Hardware updates after a successful check: set AF; for a write (not AT, which
+         * never updates dirty state) make a DBM descriptor dirty. Atomic through port->cas;
+         * a nested stage-1 update is a stage-2 write of the table (AArch64.S1Translate). */
+        uint64_t want = d | D_AF;
+        if (hd && (d & D_DBM) && (acc & MMU_ACC_WRITE) && !(acc & ACC_AT))
+            want = eff | D_AF;
         if (want != d) {
             uint64_t upa = dpa;
             if (p->nested && s1_desc_pa(c, dia, level, true, &upa, f))
@@ -460,6 +470,10 @@ static int table_walk(struct walk_ctx *c, const struct wparams *p, uint64_t ia,
                 goto reread;   /* someone changed it: re-read and re-evaluate */
             d = want;
         }
+        /* The cached permissions are those of the descriptor as it now is in memory: a
+         * clean DBM page is read-only in a TLB, so a later write walks again and dirties
+         * it (DDI0487 D8.5.2). */
+        lf->perms = leaf_perms(p, d, inh);
         lf->desc = d;
         lf->level = level;
         lf->inh = inh;
@@ -474,7 +488,7 @@ static int walk_s2_int(struct walk_ctx *c, uint64_t ipa, unsigned acc, bool s1pt
 {
     const struct mmu_a64_regs *r = c->r;
     uint64_t vtcr = r->vtcr_el2;
-    struct wparams p = { .stage = 2, .regime = MMU_A64_EL10 };
+    struct wparams p = { .stage = 2, .regime = MMU_A64_EL10 };  /* regime: for perm_ok */
     struct leaf lf;
     unsigned t0sz = vtcr & 0x3f, sl0 = (vtcr >> 6) & 3, start_bits;
     unsigned refs0 = c->refs;
@@ -520,14 +534,10 @@ static int walk_s2_int(struct walk_ctx *c, uint64_t ipa, unsigned acc, bool s1pt
         unsigned shift = level_shift(p.g, lf.level);
         res->oa = (lf.desc & ADDR_48 & ~bits_mask(shift)) | (ipa & bits_mask(shift));
         res->page_shift = shift;
-        res->perms = s2_perms(lf.desc);
+        res->perms = lf.perms;
         res->attrs = par_attrs(s2_memattr_to_mair((unsigned)(lf.desc >> 2) & 0xf),
                                (unsigned)(lf.desc >> 8) & 3);
         res->global = false;
-        if (!mmu_a64_perm_ok(res->perms, acc, r, MMU_A64_EL10)) {
-            set_fault(&res->fault, MMU_FAULT_PERMISSION, 2, lf.level, acc);
-            goto fault;
-        }
     }
     res->walk_refs = c->refs - refs0;
     return 0;
@@ -615,7 +625,9 @@ static int walk_s1_int(struct walk_ctx *c, enum mmu_a64_regime regime, uint64_t 
      * instruction fetches only when TBIDn == 0. */
     top = (tbi && !((acc & MMU_ACC_EXEC) && tbid)) ? 55 : 63;
 
-    if (!(sctlr & SCTLR_M)) {
+    /* HCR_EL2.DC == 1: the EL1&0 stage 1 behaves as if SCTLR_EL1.M were 0 (DDI0487 D19
+     * HCR_EL2.DC). */
+    if (!(sctlr & SCTLR_M) || (regime == MMU_A64_EL10 && (r->hcr_el2 & HCR_DC))) {
         if (s1_off(r, regime, va, acc, top, sctlr, res))
             goto fault;
         res->walk_refs = 0;
@@ -653,22 +665,23 @@ static int walk_s1_int(struct walk_ctx *c, enum mmu_a64_regime regime, uint64_t 
         goto fault;
     }
     p.nested = c->s2_on;
-    if (table_walk(c, &p, va, acc, &lf, &res->fault))
+    /* The walk (and the walk-cache tag) uses the VA with an ignored top byte replaced by
+     * the extension of VA[55], so tagged aliases share walk-cache entries. */
+    uint64_t ia = va;
+    if (top == 55)
+        ia = ((va >> 55) & 1) ? va | 0xff00000000000000ull : va & 0x00ffffffffffffffull;
+    if (table_walk(c, &p, ia, acc, &lf, &res->fault))
         goto fault;
     {
         unsigned shift = level_shift(p.g, lf.level);
         unsigned idx = (unsigned)(lf.desc >> 2) & 7;
         res->oa = (lf.desc & ADDR_48 & ~bits_mask(shift)) | (va & bits_mask(shift));
         res->page_shift = shift;
-        res->perms = s1_perms(lf.desc, lf.inh, regime, sctlr);
+        res->perms = lf.perms;
         res->attrs = par_attrs((unsigned)(mair >> (8 * idx)) & 0xff,
                                (unsigned)(lf.desc >> 8) & 3);
         /* nG (DDI0487 D8.10): the EL2 regime (no E2H) has no ASIDs: always global. */
         res->global = regime == MMU_A64_EL2 || !(lf.desc & D_NG);
-        if (!mmu_a64_perm_ok(res->perms, acc, r, regime)) {
-            set_fault(&res->fault, MMU_FAULT_PERMISSION, 1, lf.level, acc);
-            goto fault;
-        }
     }
     res->walk_refs = c->refs - refs0;
     return 0;
@@ -680,9 +693,11 @@ fault:
 
 /* ---- public entry points ---- */
 
+/* HCR_EL2.VM enables stage 2 for EL1&0; HCR_EL2.DC == 1 behaves as if VM were 1 (DDI0487
+ * D19 HCR_EL2). HCR_EL2.TGE and E2H are not modelled. */
 bool mmu_a64_s2_enabled(const struct mmu_a64_regs *r, enum mmu_a64_regime regime)
 {
-    return regime == MMU_A64_EL10 && (r->hcr_el2 & HCR_VM);
+    return regime == MMU_A64_EL10 && (r->hcr_el2 & (HCR_VM | HCR_DC));
 }
 
 uint16_t mmu_a64_asid(const struct mmu_a64_regs *r, uint64_t va)
@@ -778,6 +793,7 @@ uint64_t mmu_a64_at(const struct mmu_a64_regs *r, enum mmu_a64_at_op op, uint64_
         memset(res, 0, sizeof(*res));
         return 1;   /* not an AT operation: F = 1, FST = 0 (never produced by a valid op) */
     }
+    acc |= ACC_AT;
     rc = s12 ? mmu_a64_translate(r, regime, va, acc, port, res)
              : mmu_a64_walk_s1(r, regime, va, acc, port, res);
     if (rc) {
@@ -785,6 +801,6 @@ uint64_t mmu_a64_at(const struct mmu_a64_regs *r, enum mmu_a64_at_op op, uint64_
         return 1ull | (uint64_t)(mmu_a64_fsc(f) & 0x3f) << 1 | (f->s1ptw ? 1ull << 8 : 0) |
                (f->stage == 2 ? 1ull << 9 : 0) | 1ull << 11;
     }
-    return (res->oa & 0x0000fffffffff000ull) | (res->attrs & (0xffull << 56 | 1ull << 9 | 3ull << 7)) |
-           1ull << 11;
+    return (res->oa & 0x0000fffffffff000ull) |
+           (res->attrs & (0xffull << 56 | 1ull << 9 | 3ull << 7)) | 1ull << 11;
 }

@@ -52,14 +52,15 @@
 #define MMU_A64_INH_PXN  (1u << 3)  /* PXNTable */
 #define MMU_A64_INH_NS   (1u << 4)  /* NSTable (recorded only; no Secure state modelled) */
 
-enum mmu_a64_regime { MMU_A64_EL10, MMU_A64_EL2 };   /* EL1&0 (TTBR0/1_EL1) and EL2 (TTBR0_EL2, no E2H) */
+/* EL1&0 (TTBR0/1_EL1) and EL2 (TTBR0_EL2, HCR_EL2.E2H == 0) */
+enum mmu_a64_regime { MMU_A64_EL10, MMU_A64_EL2 };
 
 struct mmu_a64_regs {          /* the system-register state a translation depends on */
     uint64_t sctlr_el1, tcr_el1, ttbr0_el1, ttbr1_el1, mair_el1;
     uint64_t sctlr_el2, tcr_el2, ttbr0_el2, mair_el2;
     uint64_t hcr_el2, vtcr_el2, vttbr_el2;
     bool pan;                  /* PSTATE.PAN */
-    unsigned pa_bits;          /* ID_AA64MMFR0_EL1.PARange as bits (32..48; larger is treated as 48) */
+    unsigned pa_bits;          /* ID_AA64MMFR0_EL1.PARange as bits (32..48; more = 48) */
     bool hw_af, hw_dbm;        /* FEAT_HAFDBS advertised (TCR.HA/HD still control) */
 };
 

@@ -19,7 +19,8 @@ enum mmu_access {
     MMU_ACC_EXEC = 1u << 2,   /* instruction fetch */
     MMU_ACC_USER = 1u << 3,   /* made with EL0 / CPL3 privilege (LDTR/STTR, AT S1E0*) */
     MMU_ACC_NOPAN = 1u << 4,  /* Arm: ignore PSTATE.PAN (AT S1E1R/W; PAN-honouring forms omit it) */
-    MMU_ACC_IMPLICIT = 1u << 5, /* x86: implicit supervisor access (GDT/IDT/TSS): SMAP not applied */
+    MMU_ACC_IMPLICIT = 1u << 5, /* x86: implicit supervisor access (GDT/IDT/TSS): SMAP applies
+                                   whatever RFLAGS.AC says (Intel SDM vol. 3A §4.6.1) */
 };
 
 enum mmu_fault_kind {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "results/res_internal.h"
@@ -249,7 +250,40 @@ fail:
 
 void res_set_busy_timeout(struct res_db *db, int ms)
 {
+    db->busy_ms = ms;
     sqlite3_busy_timeout(db->h, ms);
+}
+
+/* Switching a database to WAL needs an exclusive lock, and SQLite does not always call the
+ * busy handler for it (https://sqlite.org/wal.html "Activating And Configuring WAL Mode";
+ * concurrent sweep workers creating the same database hit this), so retry here for up to
+ * the busy timeout. Already-WAL databases return at once. */
+static int set_wal(struct res_db *db, char *err, size_t errlen)
+{
+    int rc = SQLITE_OK;
+    for (int waited = 0;; waited += 5) {
+        sqlite3_stmt *st;
+        rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+        if (rc == SQLITE_OK) {
+            rc = sqlite3_step(st);
+            if (rc == SQLITE_ROW) {
+                const char *mode = (const char *)sqlite3_column_text(st, 0);
+                rc = mode && !strcmp(mode, "wal") ? SQLITE_OK : SQLITE_BUSY;
+            }
+            sqlite3_finalize(st);
+        }
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            break;
+        if (waited >= db->busy_ms)
+            break;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (rc == SQLITE_OK)
+        return 0;
+    if ((rc & 0xff) == SQLITE_BUSY)
+        return res_fail(db, NULL, -EBUSY, err, errlen, "database is locked");
+    return res_fail_sql(db, rc, err, errlen);
 }
 
 const char *res_path(const struct res_db *db)
@@ -294,7 +328,7 @@ int res_open(const char *path, unsigned flags, struct res_db **out, char *err, s
         goto fail;
     }
     sqlite3_extended_result_codes(db->h, 0);
-    sqlite3_busy_timeout(db->h, RES_BUSY_TIMEOUT_MS);
+    res_set_busy_timeout(db, RES_BUSY_TIMEOUT_MS);
     if (!ro && sqlite3_db_readonly(db->h, "main") == 1) {
         /* SQLite silently falls back to read-only when the file is not writable. */
         r = res_fail(db, NULL, -EROFS, err, errlen, "database is read-only (%s)",
@@ -317,7 +351,7 @@ int res_open(const char *path, unsigned flags, struct res_db **out, char *err, s
         if ((r = res_exec(db, "PRAGMA foreign_keys=ON", err, errlen)) < 0)
             goto fail;
         if (!(flags & RES_OPEN_NO_MIGRATE)) {
-            if ((r = res_exec(db, "PRAGMA journal_mode=WAL", err, errlen)) < 0)
+            if ((r = set_wal(db, err, errlen)) < 0)
                 goto fail;
             if (ver < RES_SCHEMA_VERSION && (r = res_migrate(db, NULL, NULL, err, errlen)) < 0)
                 goto fail;

@@ -12,6 +12,7 @@ struct res_db {
     sqlite3 *h;
     char *path;
     bool readonly;
+    int busy_ms; /* busy timeout, also bounds set_wal's retries */
 };
 
 /* Map an sqlite result code to a negative errno. */

@@ -299,19 +299,8 @@ int sim_cmd_run(int argc, char **argv)
     if (cfg.bare && (cfg.vcpus > 1 || cfg.pcpus > 1))
         return sim_usage_error("run", "--bare runs one CPU without a hypervisor; drop --vcpus/--pcpus");
 
-    /* The CPU model and its overrides. */
-    struct mmu_cpu_model model;
-    if (!cfg.cpu)
-        cfg.cpu = cfg.arch == SIM_ARCH_X64 ? "skylake" : "cortex-a57";
-    const struct mmu_cpu_model *base = mmu_cpu_model_find(cfg.cpu);
-    if (!base)
+    if (cfg.cpu && !mmu_cpu_model_find(cfg.cpu))
         return sim_usage_error("run", "unknown CPU model '%s' (--cpu help lists them)", cfg.cpu);
-    model = *base;
-    const char *what[] = {"tlb", "pwc", "cache"};
-    const char *spec[] = {cfg.tlb_spec, cfg.pwc_spec, cfg.cache_spec};
-    for (int i = 0; i < 3; i++)
-        if (spec[i] && mmu_cpu_model_override(&model, what[i], spec[i], err, sizeof(err)))
-            return sim_usage_error("run", "--%s %s: %s", what[i], spec[i], err);
 
     /* Architecture from the image when not given. */
     if (cfg.arch == SIM_ARCH_NONE) {
@@ -333,6 +322,23 @@ int sim_cmd_run(int argc, char **argv)
             return sim_usage_error("run", "cannot tell the architecture of '%s'; give --arch",
                                    cfg.image);
     }
+
+    /* The CPU model and its overrides. */
+    struct mmu_cpu_model model;
+    if (!cfg.cpu)
+        cfg.cpu = cfg.arch == SIM_ARCH_X64 ? "skylake" : "cortex-a57";
+    const struct mmu_cpu_model *base = mmu_cpu_model_find(cfg.cpu);
+    if (!base)
+        return sim_usage_error("run", "unknown CPU model '%s' (--cpu help lists them)", cfg.cpu);
+    if (strcmp(base->arch, sim_arch_name(cfg.arch)))
+        return sim_usage_error("run", "CPU model '%s' is an %s model, not %s", cfg.cpu,
+                               base->arch, sim_arch_name(cfg.arch));
+    model = *base;
+    const char *what[] = {"tlb", "pwc", "cache"};
+    const char *spec[] = {cfg.tlb_spec, cfg.pwc_spec, cfg.cache_spec};
+    for (int i = 0; i < 3; i++)
+        if (spec[i] && mmu_cpu_model_override(&model, what[i], spec[i], err, sizeof(err)))
+            return sim_usage_error("run", "--%s %s: %s", what[i], spec[i], err);
 
     struct machine *m = calloc(1, sizeof(*m));
     if (!m) {

@@ -1,7 +1,10 @@
 /* sim/engine.c - the engine table (see engine.h). */
 #include "sim/engine.h"
 
+extern const struct sim_engine sim_engine_a64_bare;
+
 static const struct sim_engine *const engines[] = {
+    &sim_engine_a64_bare,
     NULL,
 };
 

@@ -146,6 +146,7 @@ enum a64_mem_flags {
     A64_M_USER = 1u << 1,   /* unprivileged (LDTR/STTR) */
     A64_M_ALIGN = 1u << 2,  /* must be naturally aligned (exclusives, acquire/release, atomics) */
     A64_M_RMW = 1u << 3,    /* atomic read-modify-write (reported as a write on fault) */
+    A64_M_CM = 1u << 4,     /* cache maintenance (ISS.CM = 1, WnR = 1 on a fault) */
 };
 /* Translate one access of size bytes at va: on success returns 0 and sets *pa. On a fault
  * the exception is taken (c->npc redirected) and -1 returned. */

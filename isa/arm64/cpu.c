@@ -160,6 +160,15 @@ static void data_abort(struct a64_cpu *c, uint64_t va, uint32_t fsc, bool write)
     a64_exception(c, el_ec(c, A64_EC_DABT_LOW), fsc | (write ? 1u << 6 : 0), va, true, c->pc);
 }
 
+/* Cache maintenance faults report CM = 1 and WnR = 1 (ARM DDI0487 D17.2.37, ISS bit 8). */
+static void data_abort_flags(struct a64_cpu *c, uint64_t va, uint32_t fsc, bool write, unsigned flags)
+{
+    if (flags & A64_M_CM)
+        a64_exception(c, el_ec(c, A64_EC_DABT_LOW), fsc | 1u << 8 | 1u << 6, va, true, c->pc);
+    else
+        data_abort(c, va, fsc, write);
+}
+
 /* Fault status code of an MMU-reported fault (ARM DDI0487 D17.2.40, DFSC/IFSC). */
 static uint32_t fault_fsc(const struct mmu_fault *f)
 {
@@ -230,7 +239,7 @@ int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags,
     /* Alignment faults independent of the memory type come first (ARM DDI0487 B2.5.2):
      * exclusives, acquire/release and atomics, and SCTLR_EL1.A. */
     if (misaligned && ((flags & A64_M_ALIGN) || (c->sctlr_el1 & SCTLR_A))) {
-        data_abort(c, va, A64_FSC_ALIGNMENT, write);
+        data_abort_flags(c, va, A64_FSC_ALIGNMENT, write, flags);
         return -1;
     }
     unsigned acc = (write ? MMU_ACC_WRITE : MMU_ACC_READ) |
@@ -242,12 +251,12 @@ int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags,
     bool s2;
     if (xlate(c, va, acc, &x, &fsc, &s2)) {
         if (!s2)
-            data_abort(c, va, fsc, write);
+            data_abort_flags(c, va, fsc, write, flags);
         return -1;
     }
     /* Unaligned accesses to Device memory always fault (ARM DDI0487 B2.5.2). */
     if (misaligned && !normal_attr(x.attr)) {
-        data_abort(c, va, A64_FSC_ALIGNMENT, write);
+        data_abort_flags(c, va, A64_FSC_ALIGNMENT, write, flags);
         return -1;
     }
     *pa = x.pa;

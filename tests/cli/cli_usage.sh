@@ -40,7 +40,8 @@ expect 2 "run bad runstate" -- "$H" run --runstate sometimes --image x
 expect 2 "run bad mem" -- "$H" run --mem 3 --image x
 expect 2 "run bad vcpus" -- "$H" run --vcpus 0 --image x
 expect 2 "run bad cpu" -- "$H" run --cpu pentium --image x
-expect 2 "run bad tlb spec" -- "$H" run --tlb l2=banana --image x
+expect 2 "run cpu of the wrong arch" -- "$H" run --arch arm64 --cpu skylake --image x
+expect 2 "run bad tlb spec" -- "$H" run --arch arm64 --tlb l2=banana --image x
 expect 2 "run unknown workload" -- "$H" run --workload nosuch
 expect 2 "run stray argument" -- "$H" run --image x extra
 expect 0 "run --cpu help" -- "$H" run --cpu help

@@ -247,7 +247,8 @@ static void env_s2_cover(struct env *e, uint64_t ipa, uint64_t size)
         return;
     uint64_t blk = 1ull << shift_of(e->s2.g, e->s2_leaf);
     for (uint64_t a = ipa & ~(blk - 1); a < ipa + size; a += blk)
-        pt_map(&e->s2, a, a - GIPA_BASE + GPA_BASE, e->s2_leaf, AF | S2_RW | S2_MEMATTR(0xf) | SH_IS);
+        pt_map(&e->s2, a, a - GIPA_BASE + GPA_BASE, e->s2_leaf,
+               AF | S2_RW | S2_MEMATTR(0xf) | SH_IS);
 }
 
 /* Regs for a 4K/48-bit EL1&0 regime (TTBR0 and TTBR1), IPS 48, MAIR {WB, Device, NC}. */
@@ -697,6 +698,10 @@ static void test_af_dbm_asid(void)
     CHECK_EQ(walk_acc(&e, 0x10000, R, &res), -1);
     e.r.hw_af = true;
     tp_reset(&e.tp);
+    CHECK_EQ(walk_acc(&e, 0x10000, R | U, &res), -1);  /* permission fault: AF not set */
+    CHECK_EQ(res.fault.kind, MMU_FAULT_PERMISSION);
+    CHECK(!(rd(&e, pt_desc(&t, 0x10000, 3)) & AF));
+    CHECK_EQ(e.tp.cas_count, 0);
     CHECK_EQ(walk_acc(&e, 0x10000, R, &res), 0);
     CHECK_EQ(e.tp.cas_count, 1);
     CHECK(rd(&e, pt_desc(&t, 0x10000, 3)) & AF);
@@ -713,6 +718,11 @@ static void test_af_dbm_asid(void)
     e.r.hw_dbm = true;
     CHECK_EQ(walk_acc(&e, 0x11000, R, &res), 0);
     CHECK(rd(&e, pt_desc(&t, 0x11000, 3)) & AP(2));      /* a read leaves it clean */
+    CHECK(!mmu_a64_perm_ok(res.perms, W, &e.r, MMU_A64_EL10));  /* cached clean: RO */
+    CHECK_EQ(mmu_a64_at(&e.r, MMU_AT_S1E1W, 0x11000, &e.tp.port, NULL) & 1, 0);
+    CHECK(rd(&e, pt_desc(&t, 0x11000, 3)) & AP(2));      /* AT never dirties */
+    CHECK_EQ(walk_acc(&e, 0x11000, W | U, &res), -1);    /* EL0 no access even if dirty */
+    CHECK(rd(&e, pt_desc(&t, 0x11000, 3)) & AP(2));
     CHECK_EQ(walk_acc(&e, 0x11000, W, &res), 0);
     CHECK(!(rd(&e, pt_desc(&t, 0x11000, 3)) & AP(2)));
     CHECK(res.global);
@@ -815,8 +825,10 @@ static void test_s2_faults(void)
     /* stage-2 dirty state: S2AP read-only + DBM becomes writable with VTCR.HD */
     wr(&e, s2d, (s2v & ~(2ull << 6)) | DBM);
     CHECK_EQ(mmu_a64_translate(&e.r, MMU_A64_EL10, va, W, &e.tp.port, &res), -1);
-    e.r.vtcr_el2 |= 1u << 22;
-    e.r.hw_dbm = true;
+    e.r.vtcr_el2 |= 1u << 22;   /* HD without HA: no effect */
+    e.r.hw_dbm = e.r.hw_af = true;
+    CHECK_EQ(mmu_a64_translate(&e.r, MMU_A64_EL10, va, W, &e.tp.port, &res), -1);
+    e.r.vtcr_el2 |= 1u << 21;
     CHECK_EQ(mmu_a64_translate(&e.r, MMU_A64_EL10, va, R, &e.tp.port, &res), 0);
     CHECK(!(rd(&e, s2d) & (2ull << 6)));
     CHECK_EQ(mmu_a64_translate(&e.r, MMU_A64_EL10, va, W, &e.tp.port, &res), 0);
@@ -916,6 +928,14 @@ static void test_addr_size_misc(void)
     CHECK_EQ(walk_acc(&e, 1ull << 40, R, &res), -1);
     CHECK_EQ(res.fault.kind, MMU_FAULT_ADDRESS_SIZE);
     CHECK_EQ(res.fault.level, 0);
+    /* HCR_EL2.DC: stage 1 off (even with SCTLR.M = 1), data Normal WB, stage 2 on */
+    e.r.sctlr_el1 = 1;
+    e.r.hcr_el2 = 1ull << 12;
+    CHECK(mmu_a64_s2_enabled(&e.r, MMU_A64_EL10));
+    CHECK_EQ(walk_acc(&e, 0x10000, R, &res), 0);
+    CHECK_EQ(res.oa, 0x10000);
+    CHECK_EQ(res.attrs >> 56, 0xff);
+    e.r.hcr_el2 = 0;
     e.r.pa_bits = 48;
 
     /* EL2 regime: TTBR0_EL2 / TCR_EL2, single range, AP[2] and XN only */
