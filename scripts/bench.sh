@@ -1,0 +1,33 @@
+#!/bin/sh
+# scripts/bench.sh - simulation speed (MIPS = guest instructions per wall-clock microsecond)
+# of the bare arm64 demo guest under each arm64 CPU model, with the full cache model and with
+# --cache off, and the ratio between them. Speed targets are checked here, never in tests.
+# Usage: scripts/bench.sh [REPEATS]   (default 3; the best run of each is reported)
+set -eu
+cd "$(dirname "$0")/.."
+REPEATS=${1:-3}
+sh scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$(nproc)" >/dev/null
+IMG=build/workloads/arm64/bare-demo.elf
+
+best_mips() {  # args: hvsim run options; prints the best MIPS of $REPEATS runs
+    best=0
+    i=0
+    while [ $i -lt "$REPEATS" ]; do
+        m=$(./build/hvsim run --arch arm64 --bare --image "$IMG" --no-db "$@" 2>&1 >/dev/null |
+            sed -n 's/.* \([0-9.]*\) MIPS.*/\1/p')
+        best=$(echo "$m $best" | awk '{print ($1 > $2) ? $1 : $2}')
+        i=$((i + 1))
+    done
+    echo "$best"
+}
+
+printf '%-14s %14s %14s %8s\n' "cpu model" "MIPS (cache)" "MIPS (off)" "ratio"
+for cpu in cortex-a57 neoverse-n1; do
+    on=$(best_mips --cpu "$cpu")
+    off=$(best_mips --cpu "$cpu" --cache off)
+    printf '%-14s %14s %14s %8s\n' "$cpu" "$on" "$off" \
+        "$(echo "$on $off" | awk '{printf "%.2f", ($2 > 0) ? $1 / $2 : 0}')"
+done
+echo "guest: $IMG (bare mode, MMU off; every data access goes through the TLB-less cache model)"
