@@ -272,7 +272,8 @@ static int record_run(struct machine *m, const char *config_json, const char *co
         .exit_status = exit_status,
         .wall_seconds = wall,
     };
-    int64_t id = res_write_run(db, &r, &m->stats, NULL, 0, NULL, 0, NULL, 0, err, sizeof(err));
+    int64_t id = res_write_run(db, &r, &m->stats, m->hcalls, m->nhcalls, m->events, m->nevents,
+                               m->samples, m->nsamples, err, sizeof(err));
     res_close(db);
     if (id < 0) {
         sim_errorf("run: %s: %s", path, err);

@@ -12,6 +12,7 @@
 #include "sim/config.h"
 #include "sim/loader.h"
 #include "sim/mem.h"
+#include "results/results.h"
 #include "sim/stats.h"
 
 /* Guest physical memory maps. Arm: the RAM base is Xen's GUEST_RAM0_BASE (xen/include/public/
@@ -41,7 +42,16 @@ struct machine {
     uint64_t insns;
     enum sim_outcome outcome;
     char outcome_detail[160];
-    void *cpu;              /* the arch core (struct a64_cpu * / struct x86_cpu *) */
+    void *cpu;              /* the engine's state (cores, MMUs, hypervisor model) */
+    /* Rows the engine wants stored with the run (owned by the engine; strings must stay
+     * valid until the machine is destroyed): per-hypercall statistics, events (e.g. Xen's
+     * "Failed to walk page-table va"), time samples. */
+    const struct res_hcall_row *hcalls;
+    size_t nhcalls;
+    const struct res_event *events;
+    size_t nevents;
+    const struct res_sample *samples;
+    size_t nsamples;
 };
 
 /* Set up memory for cfg (RAM at the arch's base, cfg->mem_bytes) and counters.
