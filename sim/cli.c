@@ -20,24 +20,27 @@ int sim_usage_error(const char *cmd, const char *fmt, ...)
     return SIM_EXIT_USAGE;
 }
 
+static void vmsg(const char *fmt, va_list ap)
+{
+    fputs("hvsim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 void sim_errorf(const char *fmt, ...)
 {
     va_list ap;
-    fputs("hvsim: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 void sim_infof(const char *fmt, ...)
 {
     va_list ap;
-    fputs("hvsim: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmsg(fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int sim_parse_u64(const char *s, uint64_t *out, bool allow_suffix)

@@ -1,9 +1,11 @@
 /* sim/config.c - run configuration defaults and canonical JSON (see config.h). */
 #include "sim/config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sim/json.h"
 
 void sim_config_defaults(struct sim_config *c)
 {
@@ -34,76 +36,56 @@ enum sim_arch sim_arch_parse(const char *s)
     return SIM_ARCH_NONE;
 }
 
-struct jbuf {
-    char *p;
-    size_t len, used;
-    bool overflow;
-};
-
-static void jput(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jput(struct jbuf *b, const char *fmt, ...)
+static void jstr(FILE *f, const char *key, const char *v)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->p + b->used, b->used < b->len ? b->len - b->used : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || b->used + (size_t)n >= b->len)
-        b->overflow = true;
-    else
-        b->used += (size_t)n;
-}
-
-static void jstr(struct jbuf *b, const char *key, const char *v)
-{
-    jput(b, "\"%s\":", key);
-    if (!v) {
-        jput(b, "null,");
-        return;
-    }
-    jput(b, "\"");
-    for (; *v; v++) {
-        unsigned char ch = (unsigned char)*v;
-        if (ch == '"' || ch == '\\')
-            jput(b, "\\%c", ch);
-        else if (ch < 0x20)
-            jput(b, "\\u%04x", ch);
-        else
-            jput(b, "%c", ch);
-    }
-    jput(b, "\",");
+    fprintf(f, "\"%s\":", key);
+    sim_json_str(f, v);
+    fputc(',', f);
 }
 
 int sim_config_json(const struct sim_config *c, const char *image_sha256, const char *extra_json,
                     char *buf, size_t len)
 {
-    struct jbuf b = {buf, len, 0, false};
-    if (len)
-        buf[0] = 0;
-    jput(&b, "{");
-    jstr(&b, "arch", sim_arch_name(c->arch));
-    jstr(&b, "image_sha256", image_sha256);
-    jstr(&b, "workload", c->workload);
-    jstr(&b, "workload_params", c->workload_params);
-    jput(&b, "\"bare\":%s,", c->bare ? "true" : "false");
-    jstr(&b, "cpu", c->cpu);
-    jstr(&b, "tlb", c->tlb_spec);
-    jstr(&b, "pwc", c->pwc_spec);
-    jstr(&b, "cache", c->cache_spec);
-    jstr(&b, "hv_profile", c->bare ? NULL : c->hv_profile);
-    jstr(&b, "runstate", c->bare ? NULL : c->runstate);
-    jput(&b, "\"mem\":%llu,\"vcpus\":%u,\"pcpus\":%u,\"timeslice_us\":%llu,",
-         (unsigned long long)c->mem_bytes, c->vcpus, c->pcpus,
-         (unsigned long long)c->timeslice_us);
-    jstr(&b, "cmdline", c->cmdline);
-    jstr(&b, "initrd", c->initrd);
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    if (!f)
+        return -1;
+    fputc('{', f);
+    jstr(f, "arch", sim_arch_name(c->arch));
+    jstr(f, "image_sha256", image_sha256);
+    jstr(f, "workload", c->workload);
+    jstr(f, "workload_params", c->workload_params);
+    fprintf(f, "\"bare\":%s,", c->bare ? "true" : "false");
+    jstr(f, "cpu", c->cpu);
+    jstr(f, "tlb", c->tlb_spec);
+    jstr(f, "pwc", c->pwc_spec);
+    jstr(f, "cache", c->cache_spec);
+    jstr(f, "hv_profile", c->bare ? NULL : c->hv_profile);
+    jstr(f, "runstate", c->bare ? NULL : c->runstate);
+    fprintf(f, "\"mem\":%llu,\"vcpus\":%u,\"pcpus\":%u,\"timeslice_us\":%llu,",
+            (unsigned long long)c->mem_bytes, c->vcpus, c->pcpus,
+            (unsigned long long)c->timeslice_us);
+    jstr(f, "cmdline", c->cmdline);
+    jstr(f, "initrd", c->initrd);
     if (c->have_load_addr)
-        jput(&b, "\"load_addr\":%llu,", (unsigned long long)c->load_addr);
-    jput(&b, "\"vpl011\":%s,\"max_insns\":%llu", c->vpl011 ? "true" : "false",
-         (unsigned long long)c->max_insns);
+        fprintf(f, "\"load_addr\":%llu,", (unsigned long long)c->load_addr);
+    fprintf(f, "\"vpl011\":%s,\"max_insns\":%llu", c->vpl011 ? "true" : "false",
+            (unsigned long long)c->max_insns);
     if (extra_json)
-        jput(&b, ",\"model\":%s", extra_json);
-    jput(&b, "}");
-    return b.overflow ? -1 : (int)b.used;
+        fprintf(f, ",\"model\":%s", extra_json);
+    fputc('}', f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc = -1;
+    if (!bad && out && n < len) {
+        memcpy(buf, out, n + 1);
+        rc = (int)n;
+    } else if (len) {
+        buf[0] = 0;
+    }
+    free(out);
+    return rc;
 }
 
 void sim_config_hash(const char *json, char out[SIM_SHA256_HEX_LEN])

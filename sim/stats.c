@@ -1,6 +1,8 @@
 /* sim/stats.c - counter registry (see stats.h). */
 #include "sim/stats.h"
 
+#include "sim/json.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,21 +191,6 @@ void sim_stats_print(const struct sim_stats *s, FILE *f, int all)
     free(done);
 }
 
-static void json_str(FILE *f, const char *str)
-{
-    fputc('"', f);
-    for (; *str; str++) {
-        unsigned char c = (unsigned char)*str;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 int sim_stats_write_json(const struct sim_stats *s, FILE *f, uint64_t insns, uint64_t cycles)
 {
     fprintf(f, "{\"insns\": %llu, \"cycles\": %llu, \"counters\": {",
@@ -211,7 +198,7 @@ int sim_stats_write_json(const struct sim_stats *s, FILE *f, uint64_t insns, uin
     for (unsigned i = 0; i < s->count; i++) {
         const struct sim_stat *st = sim_stats_at(s, i);
         fputs(i ? ",\n  " : "\n  ", f);
-        json_str(f, st->name);
+        sim_json_str(f, st->name);
         fprintf(f, ": %llu", (unsigned long long)st->value);
     }
     fputs(s->count ? "\n}}\n" : "}}\n", f);
