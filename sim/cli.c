@@ -15,7 +15,7 @@ int sim_usage_error(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, " (try 'hvsim %s--help')\n", cmd ? cmd : "");
+    fprintf(stderr, " (try 'hvsim %s%s--help')\n", cmd ? cmd : "", cmd ? " " : "");
     /* keep the message one line: the hint is on the same line */
     return SIM_EXIT_USAGE;
 }
