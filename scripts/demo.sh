@@ -24,16 +24,12 @@ IMG=build/workloads/arm64/bare-demo.elf
 echo "== hvsim image $IMG"
 $H image "$IMG"
 
-for cpu in cortex-a57 neoverse-n1; do
-    for cache in on off; do
-        echo "== hvsim run --bare --cpu $cpu --cache $cache"
-        $H run --arch arm64 --bare --image "$IMG" --cpu "$cpu" --cache "$cache" --db "$DB" \
-            --seed 1
-    done
-done
+echo "== hvsim sweep scripts/demo-bare.ini"
+$H sweep scripts/demo-bare.ini --db "$DB"
 
 echo "== hvsim runs"
 $H runs --db "$DB"
-echo "== hvsim compare --by cpu_model (cycles, instructions)"
-$H compare --db "$DB" --by cpu_model --metric cycles --metric insns
+echo "== hvsim compare --by cpu_model, cache model on (cycles, L1D misses, data-access cycles)"
+$H compare --db "$DB" --by cpu_model --metric cycles --metric guest.cache.l1d.miss \
+    --metric guest.data.cycles --where "json_extract(config_json, '\$.model.cache_enabled') = 1"
 echo "== skipped: the VA-vs-PA study itself (needs the hypervisor model, x86-64 core and workloads)"
