@@ -12,6 +12,8 @@
 #   --no-vpl011         no emulated PL011 for the domU (the guest then writes with console_io)
 #   --timeout S         give up after S seconds of wall time (default 120)
 #   --raw               print the whole QEMU/Xen console, not only the guest's lines
+#   --no-icount         run QEMU without -icount shift=0,sleep=off (not deterministic; Xen
+#                       4.17 hangs bringing up its P2M with --smp 2 under icount)
 #   --no-install        never install anything: exit 77 when QEMU, dtc or Xen are missing
 #   --diff              also run `hvsim run --workload WORKLOAD:k=v,... --hv-profile xen-4.17`
 #                       and diff the RESULT lines, masking values that depend on timing
@@ -22,10 +24,10 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${HVSIM_BUILD:-$here/build}
-gic=3; smp=1; mem=128; vpl011=1; timeout=120; raw=0; install=1; diff=0
+gic=3; smp=1; mem=128; vpl011=1; timeout=120; raw=0; install=1; diff=0; icount="-icount shift=0,sleep=off"
 xendir=${HVSIM_XEN_DIR:-$HOME/.cache/hvsim/xen}
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
 die() { echo "realxen: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -36,6 +38,7 @@ while [ $# -gt 0 ]; do
         --no-vpl011) vpl011=0; shift ;;
         --timeout) timeout=$2; shift 2 ;;
         --raw) raw=1; shift ;;
+        --no-icount) icount=""; shift ;;
         --no-install) install=0; shift ;;
         --diff) diff=1; shift ;;
         -h|--help) usage ;;
@@ -114,7 +117,7 @@ dtc -q -I dts -O dtb -o "$work/system.dtb" "$work/virt.dts" 2>"$work/dtc.err" ||
 # ---- run until the guest says it shuts down, or the timeout ----
 : >"$work/console"
 qemu-system-aarch64 -M "$machine" -cpu cortex-a57 -smp "$smp" -m 2G -nic none -nographic -no-reboot \
-    -monitor none -serial stdio -icount shift=0,sleep=off -kernel "$xen" -dtb "$work/system.dtb" \
+    -monitor none -serial stdio $icount -kernel "$xen" -dtb "$work/system.dtb" \
     -device loader,file="$img",addr=$gaddr,force-raw=on </dev/null >"$work/console" 2>&1 &
 qpid=$!
 t=0; status=timeout

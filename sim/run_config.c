@@ -267,6 +267,15 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
         (rc = resolve_workload(c, workload_spec, s->workload_path, sizeof(s->workload_path), err,
                                errlen)))
         return rc;
+    /* A workload's parameters reach the guest on its command line (device-tree
+     * /chosen/bootargs, PVH cmdline), after any --cmdline text: the guests read k=v words. */
+    if (c->workload_params && *c->workload_params) {
+        int n = snprintf(s->cmdline_buf, sizeof(s->cmdline_buf), "%s%s%s",
+                         c->cmdline ? c->cmdline : "", c->cmdline ? " " : "", c->workload_params);
+        if (n < 0 || (size_t)n >= sizeof(s->cmdline_buf))
+            return usage(err, errlen, "command line and workload parameters are too long");
+        c->cmdline = s->cmdline_buf;
+    }
     if (c->bare && (c->vcpus > 1 || c->pcpus > 1))
         return usage(err, errlen, "--bare runs one CPU without a hypervisor; drop --vcpus/--pcpus");
 

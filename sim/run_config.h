@@ -15,6 +15,7 @@ struct sim_run_setup {
     struct sim_config cfg;          /* strings point into argv or workload_path */
     struct mmu_cpu_model model;     /* cfg.cpu with --tlb/--pwc/--cache applied */
     char workload_path[4096];       /* cfg.image when --workload was given */
+    char cmdline_buf[4096];         /* cfg.cmdline with the workload parameters appended */
     char config_json[8192];         /* filled by sim_run_setup_hash */
     char config_hash[SIM_SHA256_HEX_LEN];
 };

@@ -12,7 +12,8 @@
 static const struct sim_workload table[] = {
     {"hello", "prints, queries xen_version, shuts down", "", true, true},
     {"runstate", "registers the runstate area and checks it under preemption from inside the guest",
-     "runstate=va|pa, vmassist=0|1, tasks=N, kpti=0|1, vcpus=N", true, true},
+     "runstate=va|pa, vmassist=0|1, tasks=N, vcpus=N, kpti=0|1, ticks=N, hz=N, work=N, "
+     "desched_us=N, remote=0|1", true, true},
     {"hcall-buf", "cost of passing hypercall buffers (console_io, grant copy, multicall, memory_op)",
      "size=8..65536, cross=0|1, flavour=va|pa|pa-flag", true, true},
     {"split", "a runstate area straddling a page boundary", "runstate=va|pa", true, true},
