@@ -129,7 +129,7 @@ struct a64_cpu {
     enum a64_stop stop;
     uint64_t next_event;       /* cycle at which timers/interrupts must be re-evaluated */
     bool mon_valid;            /* exclusive monitor (ARM DDI0487 B2.9) */
-    uint64_t mon_addr;
+    uint64_t mon_addr, mon_va;
     unsigned mon_size;
 };
 

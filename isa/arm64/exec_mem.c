@@ -283,15 +283,24 @@ void a64_h_ldst_excl(struct a64_cpu *c, uint32_t insn)
             a64_xw(c, t, v[0]);
         }
         c->mon_valid = true;
+        c->mon_va = addr;
         c->mon_addr = pa;
         c->mon_size = total;
         return;
     }
-    /* Store exclusive: the translation (and its faults) happen whether or not the
-     * monitor check passes. */
-    if (a64_translate(c, addr, total, A64_M_ALIGN | A64_M_WRITE, &pa))
+    /* Store exclusive, AArch64.ExclusiveMonitorsPass (ARM DDI0487 J1): the alignment
+     * check comes first; only when the local monitor holds the address is it translated
+     * (so translation faults are only taken then). A size different from the load's is
+     * CONSTRAINED UNPREDICTABLE (B2.9.5): here the store then fails. */
+    if ((addr & (total - 1)) && a64_translate(c, addr, total, A64_M_ALIGN | A64_M_WRITE, &pa))
         return;
-    bool ok = c->mon_valid && c->mon_addr == pa && c->mon_size == total;
+    bool ok = false;
+    /* AArch64.IsExclusiveVA (IMPLEMENTATION DEFINED): the VA must match the load's. */
+    if (c->mon_valid && c->mon_va == addr) {
+        if (a64_translate(c, addr, total, A64_M_ALIGN | A64_M_WRITE, &pa))
+            return;
+        ok = c->mon_addr == pa && c->mon_size == total;
+    }
     c->mon_valid = false;
     if (ok) {
         int r;

@@ -28,6 +28,8 @@
 #define SEQ_PC (CODE_BASE + CODE_SIZE / 2)
 
 static uint64_t rng_state = 0x1234567887654321ull;
+static const char *only_line;
+static unsigned seq_len = SEQ; /* HVSIM_DIFF_SEQ (debugging) */ /* HVSIM_DIFF_LINE: restrict to one table line (debugging) */
 static uint64_t rnd(void)
 {
     uint64_t x = rng_state;
@@ -111,6 +113,8 @@ static bool fixup(const char *name, uint32_t *wp)
         w = (w & ~0x3ffffffu) | ((uint32_t)off & 0x3ffffffu);
     else if (!strcmp(name, "b_cond") || !strcmp(name, "cbz") || !strcmp(name, "cbnz"))
         w = (w & ~(0x7ffffu << 5)) | (((uint32_t)off & 0x7ffffu) << 5);
+    else if (!strncmp(name, "ldr_lit", 7) || !strcmp(name, "ldrsw_lit") || !strcmp(name, "prfm_lit"))
+        w = (w & ~(0x7ffffu << 5)) | (((uint32_t)(off * 64) & 0x7ffffu) << 5);
     else if (!strcmp(name, "tbz") || !strcmp(name, "tbnz"))
         w = (w & ~(0x3fffu << 5)) | (((uint32_t)off & 0x3fffu) << 5);
     bool wb = strstr(name, "_post") || strstr(name, "_pre") ||
@@ -128,6 +132,25 @@ static bool fixup(const char *name, uint32_t *wp)
     }
     if ((!strcmp(name, "ldxp") || !strcmp(name, "ldaxp")) && rt == rt2)
         return false;
+    /* Indirect branches through XZR leave the mapped code: unicorn reports the fetch of
+     * the next block even when the instruction budget is spent. */
+    if ((!strcmp(name, "br") || !strcmp(name, "blr") || !strcmp(name, "ret")) && rn == 31)
+        return false;
+    /* Known QEMU 5 bug: LDSMAX/LDSMIN of 8/16/32 bits compare the zero-extended memory
+     * value as a signed 64-bit number (the MemOp lacks MO_SIGN), so negative values give
+     * the wrong result. Not comparable; the 64-bit forms are. */
+    if ((w & 0x3f208c00u) == 0x38200000u && (w >> 30) != 3 && ((w >> 12) & 7) >= 4 &&
+        ((w >> 12) & 7) <= 5)
+        return false;
+    /* Not implemented in hvsim yet (they raise UNDEF here): FP conversions in the FMOV
+     * (general) space and the FEAT_FP16 FMOV (vector, immediate). */
+    if (!strcmp(name, "fmov_gen")) {
+        unsigned key = (w >> 31) << 7 | ((w >> 22) & 3) << 5 | ((w >> 19) & 3) << 3 | ((w >> 16) & 7);
+        if (key != 0x06 && key != 0x07 && key != 0xa6 && key != 0xa7 && key != 0xce && key != 0xcf)
+            return false;
+    }
+    if (!strcmp(name, "movi") && ((w >> 11) & 1))
+        return false;
     *wp = w;
     return true;
 }
@@ -139,7 +162,8 @@ struct harness {
     struct uc_side u;
     uint8_t win_a[WIN_SIZE], win_b[WIN_SIZE];
     unsigned mism_reported;
-    uint64_t skipped_unimpl, exc_both, compared;
+    uint64_t skipped_unimpl, skipped_qemu, exc_both, compared;
+    bool model_max;
 };
 
 static int setup(struct harness *h, const char *model, uc_cpu_arm64 ucmodel)
@@ -156,6 +180,7 @@ static int setup(struct harness *h, const char *model, uc_cpu_arm64 ucmodel)
         return -1;
     }
     h->cpu->xlate = identity_xlate;
+    h->model_max = !strcmp(model, "max");
     if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &h->u.uc) != UC_ERR_OK)
         return -1;
     if (uc_ctl_set_cpu_model(h->u.uc, ucmodel) != UC_ERR_OK)
@@ -195,6 +220,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
 {
     uint32_t code[SEQ];
     const char *names[SEQ];
+    unsigned excl_size = 0; /* size of the last load-exclusive in the sequence */
     for (unsigned i = 0; i < SEQ; i++) {
         for (;;) {
             int idx;
@@ -202,6 +228,25 @@ static int one_sequence(struct harness *h, enum a64_class cls)
             const char *nm = a64_insn_line_name((unsigned)idx);
             if (skip_line(nm, w) || !fixup(nm, &w))
                 continue;
+            if (only_line && strcmp(nm, only_line))
+                continue;
+            /* Lines the model lacks only test that both raise UNDEF: keep 1 in 16. */
+            const char *feat = a64_insn_line_feature((unsigned)idx);
+            if (strcmp(feat, "base") && strcmp(feat, "crc") && !h->model_max && (rnd() & 15))
+                continue;
+            /* See the QEMU 5 LD{S,U}{MAX,MIN} note below: only first in a sequence. */
+            if (i > 0 && (w & 0x3f208c00u) == 0x38200000u && (w >> 30) != 3 && ((w >> 12) & 7) >= 6)
+                continue;
+            /* A store-exclusive of another size than the load-exclusive is CONSTRAINED
+             * UNPREDICTABLE (ARM DDI0487 B2.9.5): not comparable. */
+            if ((w & 0x3f800000u) == 0x08000000u) {
+                bool pr = (w >> 21) & 1;
+                unsigned total = pr ? 2 * (4u << ((w >> 30) & 1)) : 1u << (w >> 30);
+                if ((w >> 22) & 1)
+                    excl_size = total;
+                else if (excl_size && total != excl_size)
+                    continue;
+            }
             code[i] = w;
             names[i] = nm;
             break;
@@ -215,18 +260,48 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     uint64_t x[31], sp, nzcv, v[32][2];
     for (unsigned i = 0; i < 31; i++)
         x[i] = rnd_value();
-    /* Point base and index registers at the window / code. */
+    /* Point base and index registers at the window / code (the first instruction to use
+     * a register decides its value). */
+    uint32_t assigned = 0;
     for (unsigned i = 0; i < SEQ; i++) {
         uint32_t w = code[i];
         unsigned rn = (w >> 5) & 31, rm = (w >> 16) & 31;
+        bool is_ind = !strcmp(names[i], "br") || !strcmp(names[i], "blr") || !strcmp(names[i], "ret");
+        if ((assigned >> rn) & 1)
+            rn = 31;
+        if ((assigned >> rm) & 1)
+            rm = 31;
+        if (cls == A64_CLASS_LDST || is_ind)
+            assigned |= (rn != 31 ? 1u << rn : 0);
+        if (cls == A64_CLASS_LDST && (w & 0x3b200c00u) == 0x38200800u)
+            assigned |= (rm != 31 ? 1u << rm : 0);
         if (cls == A64_CLASS_LDST) {
+            /* Exclusives, acquire/release and atomics must be aligned (ARM DDI0487 B2.5.2);
+             * QEMU 5 does not check that on every path (see the report), so keep them
+             * aligned; other accesses get an unaligned base three times in four. */
+            bool must_align = (w & 0x3f000000u) == 0x08000000u ||
+                              ((w & 0x3b200c00u) == 0x38200000u);
             if (rn != 31)
-                x[rn] = WIN_BASE + 0x4000 + (rnd() % 0x8000) * ((rnd() & 3) ? 16 : 1);
+                x[rn] = WIN_BASE + 0x4000 + (rnd() % 0x800) * ((rnd() & 3) && !must_align ? 1 : 16);
             if ((w & 0x3b200c00u) == 0x38200800u && rm != 31 && rm != rn)
                 x[rm] = rnd() % 64;
-        } else if (!strcmp(names[i], "br") || !strcmp(names[i], "blr") || !strcmp(names[i], "ret")) {
+        } else if (is_ind) {
             if (rn != 31)
                 x[rn] = SEQ_PC + (rnd() % 64) * 4 - 128;
+        }
+    }
+    {
+        uint32_t w = code[0];
+        /* Known QEMU 5 bug: LDUMAX/LDUMIN with a 8/16/32-bit size compare the memory
+         * value with all 64 bits of Rs instead of Rs<datasize-1:0> (ARM DDI0487 C6.2
+         * LDUMAX: "value = X[s]<datasize-1:0>"). Give Rs its zero-extended value. */
+        if (cls == A64_CLASS_LDST && (w & 0x3f208c00u) == 0x38200000u && (w >> 30) != 3 &&
+            ((w >> 12) & 7) >= 6) {
+            unsigned rs = (w >> 16) & 31, bits = 8u << (w >> 30);
+            if (rs != 31) {
+                uint64_t lo = x[rs] & ((1ull << bits) - 1);
+                x[rs] = lo; /* LDUMAX/LDUMIN: Rs<datasize-1:0> zero-extended */
+            }
         }
     }
     sp = WIN_BASE + 0x8000 + (rnd() % 0x100) * 16;
@@ -241,7 +316,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     c->nzcv = (uint32_t)nzcv;
     memcpy(c->v, v, sizeof(v));
     sim_mem_write_buf(&h->mem, SEQ_PC, code, sizeof(code));
-    enum a64_stop st = a64_run(c, SEQ);
+    enum a64_stop st = a64_run(c, seq_len);
     bool a_exc = st == A64_STOP_UNHANDLED;
     /* unicorn side */
     uc_mem_write(uc, SEQ_PC, code, sizeof(code));
@@ -256,7 +331,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     for (unsigned i = 0; i < 32; i++)
         uc_reg_write(uc, UC_ARM64_REG_Q0 + (int)i, v[i]);
     h->u.intno = -1;
-    uc_err e = uc_emu_start(uc, SEQ_PC, CODE_BASE + CODE_SIZE + 0x1000, 0, SEQ);
+    uc_err e = uc_emu_start(uc, SEQ_PC, CODE_BASE + CODE_SIZE + 0x1000, 0, seq_len);
     bool b_exc = e != UC_ERR_OK || h->u.intno >= 0;
 
     /* compare */
@@ -274,6 +349,20 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     uc_mem_read(uc, WIN_BASE, h->win_b, WIN_SIZE);
 
     char why[256] = "";
+    /* Known QEMU 5 deviation: an unaligned store-exclusive whose monitor check fails,
+     * and unaligned LDAR/STLR/LDAPR, complete without the Alignment fault that ARM DDI0487
+     * B2.5.2 requires (hvsim raises DFSC 0b100001). */
+    {
+        const char *fname = c->exc.pc >= SEQ_PC && c->exc.pc < SEQ_PC + 4 * SEQ
+                                ? names[(c->exc.pc - SEQ_PC) / 4] : "";
+        if (a_exc && (c->exc.esr >> 26) == 0x25 && (c->exc.esr & 0x3f) == 0x21 &&
+            (!strcmp(fname, "stxr") || !strcmp(fname, "stlxr") || !strcmp(fname, "stxp") ||
+             !strcmp(fname, "stlxp") || !strcmp(fname, "ldar") || !strcmp(fname, "stlr") ||
+             !strcmp(fname, "ldapr"))) {
+            h->skipped_qemu++;
+            goto resync;
+        }
+    }
     if (a_exc != b_exc) {
         /* Encodings this core does not implement yet but QEMU does: skip. */
         bool unimpl = a_exc && (c->exc.esr >> 26) == 0 &&
@@ -311,18 +400,26 @@ static int one_sequence(struct harness *h, enum a64_class cls)
         while (h->win_a[i] == h->win_b[i])
             i++;
         snprintf(why, sizeof(why), "memory at 0x%" PRIx64 ": hvsim %02x unicorn %02x",
-                 WIN_BASE + i, h->win_a[i], h->win_b[i]);
+                 (uint64_t)(WIN_BASE + i), h->win_a[i], h->win_b[i]);
     }
-    if (a_exc && b_exc)
+    if (a_exc && b_exc) {
         h->exc_both++;
+        if (getenv("HVSIM_DIFF_DEBUG") && cls == A64_CLASS_LDST && c->exc.pc >= SEQ_PC && c->exc.pc < SEQ_PC + 16)
+            fprintf(stderr, "ldstexc %s %08x\n", names[(c->exc.pc - SEQ_PC) / 4], c->exc.esr);
+        if (getenv("HVSIM_DIFF_DEBUG") && cls == A64_CLASS_DP_IMM)
+            fprintf(stderr, "exc esr %08x pc %lx: %08x %08x %08x %08x uc err %d int %d\n", c->exc.esr, (unsigned long)c->exc.pc, code[0], code[1], code[2], code[3], (int)e, h->u.intno);
+    }
     h->compared++;
     if (!why[0])
         return 0;
     if (h->mism_reported++ < 20) {
         fprintf(stderr, "MISMATCH (%s):", why);
-        for (unsigned i = 0; i < SEQ; i++)
+        for (unsigned i = 0; i < seq_len; i++)
             fprintf(stderr, " %08x(%s)", code[i], names[i]);
         fprintf(stderr, "\n");
+        if (getenv("HVSIM_DIFF_VERBOSE"))
+            for (unsigned i = 0; i < 31; i++)
+                fprintf(stderr, "  x%u = 0x%" PRIx64 " -> 0x%" PRIx64 " / 0x%" PRIx64 "\n", i, x[i], c->x[i], bx[i]);
     }
 resync:
     sim_mem_write_buf(&h->mem, WIN_BASE, h->win_b, WIN_SIZE);
@@ -333,6 +430,11 @@ int main(void)
 {
     const char *ns = getenv("HVSIM_DIFF_N"), *ss = getenv("HVSIM_DIFF_SEED");
     unsigned long n = ns ? strtoul(ns, NULL, 0) : 20000;
+    only_line = getenv("HVSIM_DIFF_LINE");
+    if (getenv("HVSIM_DIFF_SEQ"))
+        seq_len = (unsigned)strtoul(getenv("HVSIM_DIFF_SEQ"), NULL, 0) % (SEQ + 1);
+    if (!seq_len)
+        seq_len = SEQ;
     if (ss)
         rng_state = strtoull(ss, NULL, 0) | 1;
     static const enum a64_class classes[] = {A64_CLASS_DP_IMM, A64_CLASS_DP_REG,
@@ -353,20 +455,30 @@ int main(void)
             free(h);
             continue;
         }
-        unsigned long mism[5] = {0}, runs[5] = {0};
+        unsigned long mism[5] = {0}, runs[5] = {0}, exc[5] = {0};
         for (unsigned long i = 0; i < n / 2; i++) {
             unsigned k = (unsigned)(i % 5);
+            if (only_line) {
+                for (unsigned li = 0; li < a64_insn_count(); li++)
+                    if (!strcmp(a64_insn_line_name(li), only_line))
+                        for (unsigned kk = 0; kk < 5; kk++)
+                            if (classes[kk] == a64_insn_class(li))
+                                k = kk;
+            }
             runs[k]++;
+            uint64_t before = h->exc_both;
             if (one_sequence(h, classes[k]) == 1)
                 mism[k]++;
+            exc[k] += h->exc_both - before;
         }
         for (unsigned k = 0; k < 5; k++) {
-            printf("%s %-10s: %lu sequences, %lu mismatches\n", models[mi].model, cname[k], runs[k], mism[k]);
+            printf("%s %-10s: %lu sequences (%lu ending in an exception on both), %lu mismatches\n",
+                   models[mi].model, cname[k], runs[k], exc[k], mism[k]);
             CHECK_EQ(mism[k], 0);
         }
         printf("%s: %" PRIu64 " compared, %" PRIu64 " with an exception on both sides, %" PRIu64
-               " skipped (not implemented here)\n", models[mi].model, h->compared, h->exc_both,
-               h->skipped_unimpl);
+               " skipped (not implemented here), %" PRIu64 " known QEMU alignment deviations\n",
+               models[mi].model, h->compared, h->exc_both, h->skipped_unimpl, h->skipped_qemu);
         teardown(h);
         free(h);
     }
