@@ -4,25 +4,32 @@
 
 #include <string.h>
 
+/* XENVER_get_features submap 0 for an Arm domU (xen/common/kernel.c, do_xen_version):
+ * XENFEAT_writable_page_tables (0) and auto_translated_physmap (2) for a translated guest,
+ * memory_op_vnode_supported (13), ARM_SMCCC_supported (14), not_direct_mapped (16, public/features.h; measured 0x16005 on Debian's Xen 4.17); Xen 4.18
+ * adds runstate_phys_area (18) on every architecture (commit 48a3fd1432). */
+#define FEAT_417 ((1u << 0) | (1u << 2) | (1u << 13) | (1u << 14) | (1u << 16))
+#define FEAT_418 (FEAT_417 | (1u << 18))
+
 static const struct hv_profile profiles[] = {
     {"xen-4.17", "Xen 4.17 on Arm/x86: runstate by VA translated at every update (AT S12E1W / "
                  "hvm_copy_to_guest_linear); op 14 absent (-EINVAL on Arm)",
-     HV_RS_VA_EVERY_UPDATE, 0x40011},
+     HV_RS_VA_EVERY_UPDATE, 0x40011, ".0", FEAT_417, HV_OP14_EINVAL, false, false, false},
     {"xen-4.18", "Xen 4.18: as 4.17, plus VCPUOP_register_runstate_phys_area (op 14) on x86; Arm's "
                  "do_vcpu_op still refuses it with -EINVAL (xen/arch/arm/domain.c)",
-     HV_RS_VA_EVERY_UPDATE, 0x40012},
+     HV_RS_VA_EVERY_UPDATE, 0x40012, ".0", FEAT_418, HV_OP14_EINVAL, true, true, false},
     {"arm-vmap", "unmerged 2020 Arm patch (B. Marquis v3): translate the runstate VA once at "
                  "registration, vmap up to two pages, 8-byte alignment, VA 0 unregisters",
-     HV_RS_VA_ONCE, 0x40011},
+     HV_RS_VA_ONCE, 0x40011, ".0", FEAT_417, HV_OP14_EINVAL, false, false, false},
     {"kvm", "KVM's Xen emulation: translate once to a guest-physical address at registration; "
             "an area crossing a page uses two gfn_to_pfn caches (arch/x86/kvm/xen.c)",
-     HV_RS_GPA_CACHED, 0x40011},
+     HV_RS_GPA_CACHED, 0x40011, ".0", FEAT_417, HV_OP14_EINVAL, false, false, false},
     {"pa", "op 14 accepted on both architectures under the 4.18 rules (8-byte aligned, no page "
            "crossing -> -ENXIO, writable RAM, ~0 unregisters); a PA area suppresses VA updates",
-     HV_RS_VA_EVERY_UPDATE, 0x40012},
+     HV_RS_VA_EVERY_UPDATE, 0x40012, ".0", FEAT_418, HV_OP14_MAP, true, true, false},
     {"pa-flag", "2022 proposal (J. Beulich): a bit in the hypercall number marks buffer arguments "
                 "as guest-physical, scatter/gather descriptors in the low two address bits",
-     HV_RS_VA_EVERY_UPDATE, 0x40012},
+     HV_RS_VA_EVERY_UPDATE, 0x40012, ".0", FEAT_418, HV_OP14_MAP, true, true, true},
 };
 
 const struct hv_profile *hv_profile_find(const char *name)

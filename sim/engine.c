@@ -2,9 +2,11 @@
 #include "sim/engine.h"
 
 extern const struct sim_engine sim_engine_a64_bare;
+extern const struct sim_engine sim_engine_a64_xen;
 
 static const struct sim_engine *const engines[] = {
     &sim_engine_a64_bare,
+    &sim_engine_a64_xen,
     NULL,
 };
 

@@ -1,0 +1,691 @@
+/* hv/arm/hypercall.c - hypercalls (HVC #0xEA1: x16 = number, x0-x4 = arguments, x0 = result,
+ * every other register preserved as on a non-debug Xen, xen/arch/arm/traps.c
+ * do_trap_hypercall), SMCCC/PSCI (HVC #0 / SMC #0, xen/arch/arm/vsmc.c, vpsci.c) and the
+ * runstate area (xen/arch/arm/domain.c update_runstate_area in 4.17, xen/common/domain.c
+ * in 4.18, plus the arm-vmap and KVM policies). The results follow Xen 4.17/4.18 under the
+ * matching profile; docs/hv.md names the source of each. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "hv/arm/internal.h"
+
+/* hypercall numbers (xen/include/public/xen.h) */
+enum {
+    HC_memory_op = 12, HC_multicall = 13, HC_xen_version = 17, HC_console_io = 18,
+    HC_grant_table_op = 20, HC_vm_assist = 21, HC_vcpu_op = 24, HC_sched_op = 29,
+    HC_event_channel_op = 32, HC_physdev_op = 33, HC_hvm_op = 34,
+};
+
+int hv_hc_from_guest(struct hc *h, void *dst, uint64_t addr, uint64_t len)
+{
+    int rc = h->pa ? hv_copy_from_guest_pa(h->v, dst, addr, len)
+                   : hv_copy_from_guest_va(h->v, dst, addr, len);
+    if (rc)
+        h->failed_copy = 1;
+    return rc;
+}
+
+int hv_hc_to_guest(struct hc *h, uint64_t addr, const void *src, uint64_t len)
+{
+    int rc = h->pa ? hv_copy_to_guest_pa(h->v, addr, src, len)
+                   : hv_copy_to_guest_va(h->v, addr, src, len);
+    if (rc)
+        h->failed_copy = 1;
+    return rc;
+}
+
+void hv_hc_sub(struct hc *h, int op, const char *name)
+{
+    h->subop = op;
+    h->subop_name = name;
+}
+
+/* ---- xen_version (xen/common/kernel.c do_xen_version) ---- */
+static int64_t do_xen_version(struct hc *h, const uint64_t *a)
+{
+    const struct hv_profile *p = h->v->d->hv->prof;
+    uint64_t arg = a[1];
+    switch ((int)a[0]) {
+    case 0:
+        hv_hc_sub(h, 0, "version");
+        return p->xen_version;
+    case 1: {
+        hv_hc_sub(h, 1, "extraversion");
+        char s[16] = {0}; /* xen_extraversion_t */
+        snprintf(s, sizeof(s), "%s", p->extraversion);
+        return hv_hc_to_guest(h, arg, s, sizeof(s)) ? -XEN_EFAULT : 0;
+    }
+    case 2: {
+        hv_hc_sub(h, 2, "compile_info");
+        /* struct xen_compile_info: compiler[64], compile_by[16], compile_domain[32],
+         * compile_date[32] */
+        char ci[144] = {0};
+        snprintf(ci, 64, "gcc (hvsim model of Xen %u.%u)", p->xen_version >> 16,
+                 p->xen_version & 0xffff);
+        snprintf(ci + 64, 16, "hvsim");
+        snprintf(ci + 80, 32, "hvsim.invalid");
+        snprintf(ci + 112, 32, "Thu Jan  1 00:00:00 UTC 1970");
+        return hv_hc_to_guest(h, arg, ci, sizeof(ci)) ? -XEN_EFAULT : 0;
+    }
+    case 3: {
+        hv_hc_sub(h, 3, "capabilities");
+        /* arch_get_xen_caps (xen/arch/arm/setup.c): "xen-3.0-aarch64 " and, with AArch32
+         * at EL1 (Cortex-A57), "xen-3.0-armv7l " */
+        char caps[1024] = {0};
+        snprintf(caps, sizeof(caps), "xen-3.0-aarch64 xen-3.0-armv7l ");
+        return hv_hc_to_guest(h, arg, caps, sizeof(caps)) ? -XEN_EFAULT : 0;
+    }
+    case 4: {
+        hv_hc_sub(h, 4, "changeset");
+        char cs[64] = {0};
+        snprintf(cs, sizeof(cs), "unavailable");
+        return hv_hc_to_guest(h, arg, cs, sizeof(cs)) ? -XEN_EFAULT : 0;
+    }
+    case 5: {
+        hv_hc_sub(h, 5, "platform_parameters");
+        /* xen_platform_parameters_t { xen_ulong_t virt_start }: HYPERVISOR_VIRT_START of
+         * arm64 (XEN_VIRT_START 0x00200000 in 4.17; docs/hv.md marks it unverified) */
+        uint8_t b[8] = {0x00, 0x00, 0x20, 0, 0, 0, 0, 0};
+        return hv_hc_to_guest(h, arg, b, sizeof(b)) ? -XEN_EFAULT : 0;
+    }
+    case 6: {
+        hv_hc_sub(h, 6, "get_features");
+        uint8_t fi[8]; /* xen_feature_info { uint32 submap_idx; uint32 submap } */
+        if (hv_hc_from_guest(h, fi, arg, 8))
+            return -XEN_EFAULT;
+        uint32_t idx = (uint32_t)fi[0] | (uint32_t)fi[1] << 8 | (uint32_t)fi[2] << 16 |
+                       (uint32_t)fi[3] << 24;
+        if (idx != 0)
+            return -XEN_EINVAL;
+        uint32_t m = p->features0;
+        for (unsigned i = 0; i < 4; i++)
+            fi[4 + i] = (uint8_t)(m >> (8 * i));
+        return hv_hc_to_guest(h, arg, fi, 8) ? -XEN_EFAULT : 0;
+    }
+    case 7:
+        hv_hc_sub(h, 7, "pagesize");
+        return 4096;
+    case 8: {
+        hv_hc_sub(h, 8, "guest_handle");
+        uint8_t handle[16] = {0}; /* xen_domain_handle_t: the toolstack's UUID, none here */
+        return hv_hc_to_guest(h, arg, handle, sizeof(handle)) ? -XEN_EFAULT : 0;
+    }
+    case 9:
+        hv_hc_sub(h, 9, "commandline");
+        return -XEN_EPERM; /* xsm_xen_version: privileged sub-op */
+    case 10:
+        hv_hc_sub(h, 10, "build_id");
+        return -XEN_EPERM;
+    default:
+        hv_hc_sub(h, (int)(a[0] & 0x7fffffff), "unknown");
+        return -XEN_ENOSYS;
+    }
+}
+
+/* ---- console_io (xen/drivers/char/console.c do_console_io, guest_console_write) ---- */
+static int64_t do_console_io(struct hc *h, const uint64_t *a)
+{
+    struct machine *m = h->v->d->hv->m;
+    switch ((int)a[0]) {
+    case 0: { /* CONSOLEIO_write: copied in chunks of at most 127 bytes (kbuf[128]) */
+        hv_hc_sub(h, 0, "write");
+        uint64_t count = a[1] & 0xffffffffu, buf = a[2];
+        char kbuf[128];
+        while (count) {
+            uint64_t k = count < sizeof(kbuf) - 1 ? count : sizeof(kbuf) - 1;
+            if (hv_hc_from_guest(h, kbuf, buf, k))
+                return -XEN_EFAULT;
+            fwrite(kbuf, 1, k, m->console);
+            buf += k;
+            count -= k;
+        }
+        fflush(m->console);
+        return 0;
+    }
+    case 1: /* CONSOLEIO_read: no input is ever queued for the guest */
+        hv_hc_sub(h, 1, "read");
+        return 0;
+    default:
+        hv_hc_sub(h, (int)(a[0] & 0x7fffffff), "unknown");
+        return -XEN_ENOSYS;
+    }
+}
+
+/* ---- vm_assist (xen/common/kernel.c vm_assist; Arm's valid mask is runstate_update_flag) */
+#define VMASST_TYPE_runstate_update_flag 5
+static int64_t do_vm_assist(struct hc *h, const uint64_t *a)
+{
+    struct hv_domain *d = h->v->d;
+    unsigned cmd = (unsigned)a[0];
+    uint64_t type = a[1];
+    hv_hc_sub(h, (int)cmd, cmd == 0 ? "enable" : cmd == 1 ? "disable" : "unknown");
+    if (type >= 64 || type != VMASST_TYPE_runstate_update_flag)
+        return -XEN_EINVAL;
+    if (cmd == 0) {
+        d->vm_assist |= 1u << type;
+        return 0;
+    }
+    if (cmd == 1) {
+        d->vm_assist &= ~(1u << type);
+        return 0;
+    }
+    return -XEN_ENOSYS;
+}
+
+/* ---- the runstate area ---- */
+struct rs_measure {
+    uint64_t c0, tlb0, refs0;
+};
+
+static uint64_t hv_refs(struct hv_arm *hv)
+{
+    return *hv->hv_refs_s1 + *hv->hv_refs_s2 + *hv->hv_sw_s1 + *hv->hv_sw_s2;
+}
+
+/* Write [off, off+n) of the area through the cached translation (one or two pages). */
+static void cached_write(struct hv_vcpu *v, unsigned off, const uint8_t *src, unsigned n)
+{
+    const struct hv_rs_area *ar = &v->area;
+    while (n) {
+        unsigned k;
+        uint64_t pa;
+        if (off < ar->len0) {
+            k = ar->len0 - off < n ? ar->len0 - off : n;
+            pa = ar->pa[0] + off;
+        } else {
+            k = n;
+            pa = ar->pa[1] + (off - ar->len0);
+        }
+        hv_write_pa(v, pa, src, k);
+        src += k;
+        off += k;
+        n -= k;
+    }
+}
+
+/* One update. Returns 0 or -EFAULT when a copy failed (the update is lost). */
+static int runstate_write(struct hv_vcpu *v)
+{
+    struct hv_domain *d = v->d;
+    struct hv_arm *hv = d->hv;
+    uint8_t img[HV_RUNSTATE_SIZE];
+    bool flag = (d->vm_assist >> VMASST_TYPE_runstate_update_flag) & 1;
+    if (v->area.pa_set) {
+        /* 4.18 update_runstate_area, map_guest_area path: always the UPDATE protocol,
+         * write_atomic of state_entry_time, struct store, write_atomic (xen-abi.md §4.5). */
+        uint8_t t[8];
+        hv_runstate_image(&v->rs, true, img);
+        memcpy(t, img + HV_RUNSTATE_ENTRY_OFF, 8);
+        hv_write_pa(v, v->area.pa_area + HV_RUNSTATE_ENTRY_OFF, t, 8);
+        hv_write_pa(v, v->area.pa_area, img, HV_RUNSTATE_SIZE);
+        hv_runstate_image(&v->rs, false, img);
+        hv_write_pa(v, v->area.pa_area + HV_RUNSTATE_ENTRY_OFF, img + HV_RUNSTATE_ENTRY_OFF, 8);
+        return 0;
+    }
+    if (!v->area.va_set)
+        return 0;
+    switch (hv->policy) {
+    case HV_RS_PA:
+        return 0; /* only a physically registered area is updated */
+    case HV_RS_VA_ONCE:
+    case HV_RS_GPA_CACHED:
+        if (!v->area.cached)
+            return 0;
+        /* arm-vmap v3 / KVM kvm_xen_update_runstate_guest: plain stores through the
+         * mapping; the UPDATE byte written alone (byte 7 of state_entry_time). */
+        if (flag) {
+            hv_runstate_image(&v->rs, true, img);
+            cached_write(v, HV_RUNSTATE_FLAG_BYTE, img + HV_RUNSTATE_FLAG_BYTE, 1);
+            cached_write(v, 0, img, HV_RUNSTATE_SIZE);
+            hv_runstate_image(&v->rs, false, img);
+            cached_write(v, HV_RUNSTATE_FLAG_BYTE, img + HV_RUNSTATE_FLAG_BYTE, 1);
+        } else {
+            hv_runstate_image(&v->rs, false, img);
+            cached_write(v, 0, img, HV_RUNSTATE_SIZE);
+        }
+        return 0;
+    case HV_RS_VA_EVERY_UPDATE:
+    default: {
+        /* Xen 4.17 xen/arch/arm/domain.c update_runstate_area: with the VMASST, a 1-byte
+         * __raw_copy_to_guest of the flag byte, smp_wmb, the 48-byte __copy_to_guest,
+         * smp_wmb, the flag byte cleared; each copy translates the VA again with the
+         * live registers; failures are ignored (the update is simply lost). */
+        int bad = 0;
+        if (flag) {
+            hv_runstate_image(&v->rs, true, img);
+            bad |= hv_copy_to_guest_va(v, v->area.va + HV_RUNSTATE_FLAG_BYTE,
+                                       img + HV_RUNSTATE_FLAG_BYTE, 1);
+            hv_charge(v, hv->m->model.cost_barrier);
+            bad |= hv_copy_to_guest_va(v, v->area.va, img, HV_RUNSTATE_SIZE);
+            hv_runstate_image(&v->rs, false, img);
+            hv_charge(v, hv->m->model.cost_barrier);
+            bad |= hv_copy_to_guest_va(v, v->area.va + HV_RUNSTATE_FLAG_BYTE,
+                                       img + HV_RUNSTATE_FLAG_BYTE, 1);
+        } else {
+            hv_runstate_image(&v->rs, false, img);
+            bad |= hv_copy_to_guest_va(v, v->area.va, img, HV_RUNSTATE_SIZE);
+        }
+        return bad ? -EFAULT : 0;
+    }
+    }
+}
+
+void hv_update_runstate_area(struct hv_vcpu *v)
+{
+    struct hv_arm *hv = v->d->hv;
+    if (!v->area.pa_set && !v->area.va_set)
+        return;
+    if (!v->area.pa_set && hv->policy == HV_RS_PA)
+        return;
+    uint64_t c0 = v->cpu->cycles, tlb0 = *hv->hv_dtlb_miss, r0 = hv_refs(hv);
+    int rc = runstate_write(v);
+    (*hv->st_rs_updates)++;
+    *hv->st_rs_cycles += v->cpu->cycles - c0;
+    *hv->st_rs_tlb_misses += *hv->hv_dtlb_miss - tlb0;
+    *hv->st_rs_walkrefs += hv_refs(hv) - r0;
+    if (rc) {
+        (*hv->st_rs_failures)++;
+        char det[96];
+        snprintf(det, sizeof(det), "d%uv%u va 0x%" PRIx64 " el%u state %s", v->d->id, v->id,
+                 v->area.va, v->cpu->el, hv_runstate_name(v->rs.state));
+        hv_event(hv, v, "runstate_walk_failed", det);
+    }
+}
+
+/* The registration-time copy (Xen: __copy_to_guest of the current runstate, result ignored). */
+static void runstate_initial(struct hc *h, struct hv_vcpu *t)
+{
+    (void)runstate_write(t == h->v ? h->v : t);
+}
+
+/* Translate a guest VA to an IPA with the caller's stage 1 only (KVM's kvm_gva_to_gpa). */
+static int gva_to_ipa(struct hv_vcpu *v, uint64_t va, uint64_t *ipa)
+{
+    uint64_t pa;
+    /* The AT S12E1W path gives the PA; with a stage-1-only lookup the IPA is the PA's
+     * preimage. The software walk below gives the IPA directly. */
+    struct mmu_a64_regs r;
+    a64_mmu_regs(v->cpu, &r);
+    if (!(r.sctlr_el1 & 1)) {
+        *ipa = va;
+        return 0;
+    }
+    if (hv_gva_to_pa(v, va, true, &pa))
+        return -EFAULT;
+    /* domain RAM is mapped IPA == PA; the magic pages are found by searching the p2m */
+    if (pa >= v->d->ram_pa && pa < v->d->ram_pa + v->d->ram_size) {
+        *ipa = pa - v->d->ram_pa + v->d->ram_ipa;
+        return 0;
+    }
+    return -EFAULT;
+}
+
+static int64_t register_runstate_va(struct hc *h, struct hv_vcpu *t, uint64_t arg)
+{
+    struct hv_arm *hv = h->v->d->hv;
+    uint8_t b[8];
+    if (hv_hc_from_guest(h, b, arg, 8))
+        return -XEN_EFAULT;
+    uint64_t va = 0;
+    for (unsigned i = 0; i < 8; i++)
+        va |= (uint64_t)b[i] << (8 * i);
+    struct hv_rs_area *ar = &t->area;
+    switch (hv->policy) {
+    case HV_RS_VA_ONCE: {
+        /* arm-vmap v3 arch_vcpu_setup_runstate / setup_runstate_vcpu_locked */
+        ar->va_set = ar->cached = false;
+        if (!va)
+            return 0;
+        unsigned off = (unsigned)(va & 4095);
+        if (off % 8)
+            return -XEN_EINVAL;
+        uint64_t pa0, pa1 = 0;
+        if (hv_gva_to_pa(h->v, va, true, &pa0))
+            return -XEN_EINVAL;
+        if (off > 4096 - HV_RUNSTATE_SIZE && hv_gva_to_pa(h->v, va + 4096, true, &pa1))
+            return -XEN_EINVAL;
+        ar->va = va;
+        ar->va_set = ar->cached = true;
+        ar->pa[0] = pa0;
+        ar->pa[1] = pa1 & ~4095ull;
+        ar->len0 = 4096 - off < HV_RUNSTATE_SIZE ? 4096 - off : HV_RUNSTATE_SIZE;
+        runstate_initial(h, t);
+        return 0;
+    }
+    case HV_RS_GPA_CACHED: {
+        /* QEMU xen-emu.c vcpuop_register_runstate_info: one kvm_gva_to_gpa, -EFAULT if it
+         * fails; ~0 unregisters. KVM splits at the next guest-physical page (two gpcs). */
+        ar->va_set = ar->cached = false;
+        if (va == ~0ull)
+            return 0;
+        uint64_t ipa, pa0, pa1 = 0;
+        if (gva_to_ipa(h->v, va, &ipa))
+            return -XEN_EFAULT;
+        /* The GPA goes to KVM asynchronously (do_set_vcpu_runstate_gpa): a GPA that is not
+         * RAM makes the gfn_to_pfn cache activation fail there, unseen by the guest; the
+         * area is then never updated. */
+        unsigned off = (unsigned)(ipa & 4095);
+        if (hv_p2m_lookup(h->v, ipa, true, &pa0) ||
+            (off + HV_RUNSTATE_SIZE > 4096 &&
+             hv_p2m_lookup(h->v, (ipa & ~4095ull) + 4096, true, &pa1)))
+            return 0;
+        ar->va = va;
+        ar->va_set = ar->cached = true;
+        ar->pa[0] = pa0;
+        ar->pa[1] = pa1;
+        ar->len0 = 4096 - off < HV_RUNSTATE_SIZE ? 4096 - off : HV_RUNSTATE_SIZE;
+        runstate_initial(h, t);
+        return 0;
+    }
+    default:
+        /* Xen (common/domain.c VCPUOP_register_runstate_memory_area): the handle is stored
+         * unchecked (guest_handle_okay is always true for a translated guest), an immediate
+         * __copy_to_guest whose result is ignored, and 0. */
+        ar->va = va;
+        ar->va_set = va != 0; /* guest_handle_is_null: a NULL handle is never updated */
+        runstate_initial(h, t);
+        return 0;
+    }
+}
+
+/* map_guest_area() rules of Xen 4.18 (xen/common/domain.c) for op 14. */
+static int64_t register_runstate_pa(struct hc *h, struct hv_vcpu *t, uint64_t arg)
+{
+    uint8_t b[8];
+    if (hv_hc_from_guest(h, b, arg, 8))
+        return -XEN_EFAULT;
+    uint64_t gaddr = 0;
+    for (unsigned i = 0; i < 8; i++)
+        gaddr |= (uint64_t)b[i] << (8 * i);
+    if (gaddr == ~0ull) {
+        t->area.pa_set = false;
+        return 0;
+    }
+    if ((gaddr >> 12) != ((gaddr + HV_RUNSTATE_SIZE - 1) >> 12))
+        return -XEN_ENXIO;
+    if (gaddr & 7)
+        return -XEN_ENXIO;
+    uint64_t pa;
+    if (hv_p2m_lookup(h->v, gaddr, true, &pa) ||
+        !sim_mem_is_ram(&h->v->d->hv->m->mem, pa, HV_RUNSTATE_SIZE))
+        return -XEN_EINVAL; /* check_get_page_from_gfn: not a RAM page of the domain */
+    t->area.pa_set = true;
+    t->area.pa_area = pa;
+    if (t == h->v)
+        (void)runstate_write(t); /* populate callback: only for the current vCPU */
+    return 0;
+}
+
+/* VCPUOP_register_vcpu_info (map_vcpu_info in 4.17, map_guest_area in 4.18). */
+#define VCPU_INFO_SIZE 48u /* arm64 struct vcpu_info */
+static int64_t register_vcpu_info(struct hc *h, struct hv_vcpu *t, uint64_t arg)
+{
+    const struct hv_profile *p = h->v->d->hv->prof;
+    uint8_t b[16];
+    if (hv_hc_from_guest(h, b, arg, 16))
+        return -XEN_EFAULT;
+    uint64_t gfn = 0;
+    uint32_t off = 0;
+    for (unsigned i = 0; i < 8; i++)
+        gfn |= (uint64_t)b[i] << (8 * i);
+    for (unsigned i = 0; i < 4; i++)
+        off |= (uint32_t)b[8 + i] << (8 * i);
+    if (p->map_guest_area) {
+        if (off > 4096 - VCPU_INFO_SIZE || (off & 7))
+            return -XEN_ENXIO;
+        if (t->vcpu_info_set)
+            return -XEN_EBUSY;
+    } else {
+        if (off > 4096 - VCPU_INFO_SIZE)
+            return -XEN_EINVAL;
+        if (t->vcpu_info_set)
+            return -XEN_EINVAL;
+    }
+    if (t != h->v && t->online)
+        return -XEN_EINVAL; /* only on yourself or an offline vCPU */
+    uint64_t pa;
+    if (gfn >> 36 || hv_p2m_lookup(h->v, gfn << 12, true, &pa))
+        return -XEN_EINVAL;
+    pa += off;
+    t->vcpu_info_set = true;
+    t->vcpu_info_pa = pa;
+    /* Mark every event pending so the guest takes one upcall: evtchn_upcall_pending = 1,
+     * evtchn_pending_sel = ~0, arch_evtchn_inject (xen/common/domain.c map_vcpu_info). */
+    uint8_t vi[VCPU_INFO_SIZE] = {0};
+    vi[0] = 1;
+    memset(vi + 8, 0xff, 8);
+    hv_write_pa(h->v, pa, vi, sizeof(vi));
+    hv_vgic_inject(t, GUEST_EVTCHN_PPI);
+    return 0;
+}
+
+static int64_t do_vcpu_op(struct hc *h, const uint64_t *a)
+{
+    struct hv_domain *d = h->v->d;
+    const struct hv_profile *p = d->hv->prof;
+    int cmd = (int)a[0];
+    static const char *const names[] = {"initialise", "up", "down", "is_up", "get_runstate_info",
+        "register_runstate_memory_area", "set_periodic_timer", "stop_periodic_timer",
+        "set_singleshot_timer", "stop_singleshot_timer", "register_vcpu_info", "send_nmi",
+        "get_physid", "register_vcpu_time_memory_area", "register_runstate_phys_area",
+        "register_vcpu_time_phys_area"};
+    hv_hc_sub(h, cmd, cmd >= 0 && cmd < 16 ? names[cmd] : "unknown");
+    /* Arm's do_arm_vcpu_op (xen/arch/arm/domain.c) forwards only ops 5 and 10 (and, in
+     * the pa profiles, 14) to the common do_vcpu_op; everything else is -EINVAL. */
+    bool ok = cmd == 5 || cmd == 10 || (cmd == 14 && p->op14 == HV_OP14_MAP);
+    if (!ok)
+        return -XEN_EINVAL;
+    uint64_t vcpuid = a[1] & 0xffffffffu;
+    if (vcpuid >= d->nvcpus)
+        return -XEN_ENOENT; /* domain_vcpu() == NULL */
+    struct hv_vcpu *t = d->vcpu[vcpuid];
+    switch (cmd) {
+    case 5: return register_runstate_va(h, t, a[2]);
+    case 10: return register_vcpu_info(h, t, a[2]);
+    default: return register_runstate_pa(h, t, a[2]);
+    }
+}
+
+/* ---- sched_op (xen/common/sched/core.c do_sched_op) ---- */
+static int64_t do_sched_op(struct hc *h, const uint64_t *a)
+{
+    struct hv_vcpu *v = h->v;
+    int cmd = (int)a[0];
+    switch (cmd) {
+    case 0:
+        hv_hc_sub(h, 0, "yield");
+        hv_vcpu_yield(v);
+        return 0;
+    case 1:
+        hv_hc_sub(h, 1, "block");
+        hv_vcpu_block(v);
+        return 0;
+    case 2: {
+        hv_hc_sub(h, 2, "shutdown");
+        uint8_t b[4];
+        if (hv_hc_from_guest(h, b, a[1], 4))
+            return -XEN_EFAULT;
+        hv_domain_shutdown(v->d, b[0]); /* (u8)sched_shutdown.reason */
+        return 0;
+    }
+    case 3: {
+        hv_hc_sub(h, 3, "poll");
+        int64_t r = hv_sched_poll(h, a[1]);
+        if (r == 0)
+            hv_vcpu_block(v);
+        return r < 0 ? r : 0;
+    }
+    case 4:
+        hv_hc_sub(h, 4, "remote_shutdown");
+        return -XEN_EPERM; /* xsm_schedop_shutdown: not privileged */
+    case 5: {
+        hv_hc_sub(h, 5, "shutdown_code");
+        uint8_t b[4];
+        if (hv_hc_from_guest(h, b, a[1], 4))
+            return -XEN_EFAULT;
+        return 0;
+    }
+    default:
+        hv_hc_sub(h, cmd, "unknown");
+        return -XEN_ENOSYS;
+    }
+}
+
+static const char *hc_name(unsigned nr)
+{
+    switch (nr) {
+    case HC_memory_op: return "memory_op";
+    case HC_multicall: return "multicall";
+    case HC_xen_version: return "xen_version";
+    case HC_console_io: return "console_io";
+    case HC_grant_table_op: return "grant_table_op";
+    case HC_vm_assist: return "vm_assist";
+    case HC_vcpu_op: return "vcpu_op";
+    case HC_sched_op: return "sched_op";
+    case HC_event_channel_op: return "event_channel_op";
+    case HC_physdev_op: return "physdev_op";
+    case HC_hvm_op: return "hvm_op";
+    default: return "unknown";
+    }
+}
+
+int64_t hv_hc_dispatch(struct hc *h, uint64_t nr, const uint64_t *a)
+{
+    switch (nr) {
+    case HC_memory_op: return hv_do_memory_op(h, a);
+    case HC_multicall: return hv_do_multicall(h, a);
+    case HC_xen_version: return do_xen_version(h, a);
+    case HC_console_io: return do_console_io(h, a);
+    case HC_grant_table_op: return hv_do_grant_table_op(h, a);
+    case HC_vm_assist: return do_vm_assist(h, a);
+    case HC_vcpu_op: return do_vcpu_op(h, a);
+    case HC_sched_op: return do_sched_op(h, a);
+    case HC_event_channel_op: return hv_do_event_channel_op(h, a);
+    case HC_hvm_op: return hv_do_hvm_op(h, a);
+    default: return -XEN_ENOSYS; /* not in arm_hypercall_table (physdev_op: -ENOSYS too) */
+    }
+}
+
+void hv_hypercall(struct hv_vcpu *v, uint64_t c0)
+{
+    struct hv_arm *hv = v->d->hv;
+    struct a64_cpu *c = v->cpu;
+    uint64_t s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1, s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2;
+    uint64_t tlb = *hv->hv_dtlb_miss, tr = hv->translations;
+    uint64_t nr = c->x[16];
+    struct hc h = {.v = v, .subop = -1};
+    if (hv->prof->pa_flag && (nr & HV_PA_FLAG)) {
+        h.pa = true;
+        nr &= ~(uint64_t)HV_PA_FLAG;
+    }
+    const uint64_t a[5] = {c->x[0], c->x[1], c->x[2], c->x[3], c->x[4]};
+    int64_t ret = hv_hc_dispatch(&h, nr, a);
+    c->x[0] = (uint64_t)ret;
+    hv_charge(v, hv->m->model.cost_vmentry);
+    struct hv_hcall_sample s = {
+        .cycles = c->cycles - c0,
+        .translations = hv->translations - tr,
+        .walk_refs_s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1 - s1,
+        .walk_refs_s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2 - s2,
+        .tlb_misses = *hv->hv_dtlb_miss - tlb,
+        .failed = ret < 0,
+    };
+    unsigned rnr = nr > 0xffff ? 0xffff : (unsigned)nr;
+    hv_hcall_stats_add(&hv->hc, v->gid, rnr, hc_name(rnr), h.subop, h.subop_name, &s);
+}
+
+/* ---- SMCCC / PSCI (xen/arch/arm/vsmc.c vsmccc_handle_call, vpsci.c) ---- */
+#define PSCI_SUCCESS 0
+#define PSCI_NOT_SUPPORTED (-1)
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_ALREADY_ON (-4)
+
+static uint32_t features_of(uint32_t fid)
+{
+    switch (fid) {
+    case 0x84000000: case 0x84000001: case 0xc4000001: case 0x84000002: case 0x84000003:
+    case 0xc4000003: case 0x84000004: case 0xc4000004: case 0x84000006: case 0x84000008:
+    case 0x84000009: case 0x8400000a: case 0x80000000:
+        return PSCI_SUCCESS;
+    default:
+        return (uint32_t)PSCI_NOT_SUPPORTED;
+    }
+}
+
+void hv_psci(struct hv_vcpu *v)
+{
+    struct a64_cpu *c = v->cpu;
+    struct hv_domain *d = v->d;
+    uint32_t fid = (uint32_t)c->x[0];
+    int64_t r;
+    switch (fid) {
+    case 0x80000000: r = 0x10001; break;            /* SMCCC_VERSION: 1.1 */
+    case 0x80000001: {                              /* SMCCC_ARCH_FEATURES */
+        uint32_t q = (uint32_t)c->x[1];
+        /* ARCH_WORKAROUND_1 (branch predictor hardening) is advertised on Cortex-A57;
+         * WORKAROUND_2/3 need firmware support the model has none of. */
+        r = (q == 0x80000001 || q == 0x80008000) ? 0 : PSCI_NOT_SUPPORTED;
+        break;
+    }
+    case 0x80008000: r = 0; break;                  /* ARCH_WORKAROUND_1: nothing to do */
+    case 0x84000000: r = 0x10001; break;            /* PSCI_VERSION: 1.1 */
+    case 0x8400000a: r = (int32_t)features_of((uint32_t)c->x[1]); break; /* PSCI_FEATURES */
+    case 0x84000006: r = 2; break;                  /* MIGRATE_INFO_TYPE: not present */
+    case 0x84000001: case 0xc4000001:               /* CPU_SUSPEND */
+        hv_vcpu_block(v);
+        r = PSCI_SUCCESS;
+        break;
+    case 0x84000002:                                /* CPU_OFF */
+        hv_vcpu_down(v);
+        r = PSCI_SUCCESS;
+        break;
+    case 0x84000003: case 0xc4000003: {            /* CPU_ON */
+        uint64_t mpidr = c->x[1], entry = c->x[2], ctx = c->x[3];
+        if (fid == 0x84000003) {
+            entry &= 0xffffffffu;
+            ctx &= 0xffffffffu;
+        }
+        /* vaffinity_to_vcpuid: Aff0 < 16, vcpuid = Aff1 << 4 | Aff0, Aff2/Aff3 zero */
+        uint64_t aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff;
+        uint64_t id = aff1 << 4 | aff0;
+        if (aff0 > 15 || (mpidr & 0xff00ff0000ull) || id >= d->nvcpus) {
+            r = PSCI_INVALID_PARAMETERS;
+        } else if (d->vcpu[id]->online) {
+            r = PSCI_ALREADY_ON;
+        } else {
+            hv_vcpu_up(d->vcpu[id], entry, ctx);
+            r = PSCI_SUCCESS;
+        }
+        break;
+    }
+    case 0x84000004: case 0xc4000004: {            /* AFFINITY_INFO */
+        uint64_t aff = c->x[1], lvl = c->x[2];
+        if (lvl > 3) {
+            r = PSCI_INVALID_PARAMETERS;
+            break;
+        }
+        r = 1; /* OFF */
+        for (unsigned i = 0; i < d->nvcpus; i++) {
+            uint64_t mp = (i & 0xf) | ((uint64_t)(i >> 4) << 8);
+            uint64_t mask = lvl == 0 ? 0xff00ffffffull : lvl == 1 ? 0xff00ffff00ull
+                                                                  : 0xff00ff0000ull;
+            if ((mp & mask) == (aff & mask) && d->vcpu[i]->online)
+                r = 0;
+        }
+        break;
+    }
+    case 0x84000008:                                /* SYSTEM_OFF */
+        hv_domain_shutdown(d, 0);
+        r = PSCI_SUCCESS;
+        break;
+    case 0x84000009:                                /* SYSTEM_RESET */
+        hv_domain_shutdown(d, 1);
+        r = PSCI_SUCCESS;
+        break;
+    default:
+        r = PSCI_NOT_SUPPORTED; /* ARM_SMCCC_ERR_UNKNOWN_FUNCTION, e.g. TRNG, vendor UID */
+        break;
+    }
+    c->x[0] = (uint64_t)r;
+}

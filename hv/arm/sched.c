@@ -1,0 +1,569 @@
+/* hv/arm/sched.c - pCPUs, run queues and the context switch (xen/common/sched/core.c
+ * schedule / vcpu_runstate_change, a credit-like round robin with --timeslice-us slices),
+ * the virtual timer (xen/arch/arm/vtimer.c), vCPU block/wake/up/down, and the run loop that
+ * drives the AArch64 cores. Time is each pCPU's cycle clock; the pCPU that is furthest
+ * behind runs next, so several pCPUs interleave deterministically. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv/arm/internal.h"
+
+/* Longest stretch one pCPU runs before the others catch up (multi-pCPU runs only). */
+#define PCPU_QUANTUM_CYCLES 20000u
+
+static uint64_t ns_of(struct hv_arm *hv, uint64_t cycles)
+{
+    return sim_clock_cycles_to_ns(&hv->m->clock, cycles);
+}
+
+uint64_t hv_now_ns(struct hv_vcpu *v)
+{
+    return ns_of(v->d->hv, v->d->hv->now);
+}
+
+static bool runnable(const struct hv_vcpu *v)
+{
+    return v->online && !v->blocked && !v->d->shutdown;
+}
+
+/* Wake-up on an idle pCPU: its clock catches up with the waker's (hv->now), so the woken
+ * vCPU never runs before the event that woke it. */
+static void catch_up(struct hv_arm *hv, struct hv_pcpu *p)
+{
+    if (!p->curr && p->now < hv->now)
+        p->now = hv->now;
+}
+
+static void runq_push(struct hv_pcpu *p, struct hv_vcpu *v)
+{
+    if (v->on_runq || p->nrunq >= sizeof(p->runq) / sizeof(p->runq[0]))
+        return;
+    p->runq[p->nrunq++] = v;
+    v->on_runq = true;
+}
+
+static struct hv_vcpu *runq_pop(struct hv_pcpu *p)
+{
+    if (!p->nrunq)
+        return NULL;
+    struct hv_vcpu *v = p->runq[0];
+    memmove(&p->runq[0], &p->runq[1], (p->nrunq - 1) * sizeof(p->runq[0]));
+    p->nrunq--;
+    v->on_runq = false;
+    return v;
+}
+
+/* ---- the virtual timer (ARM DDI0487 D11.2.4; Xen vtimer.c) ---- */
+static uint64_t cycles_per_tick(const struct a64_cpu *c)
+{
+    uint64_t cpt = c->cntfrq ? c->cpu_hz / c->cntfrq : 1;
+    return cpt ? cpt : 1;
+}
+
+/* Cycle at which CNTV fires, UINT64_MAX if disabled or masked. */
+static uint64_t vtimer_deadline(const struct hv_vcpu *v)
+{
+    const struct a64_cpu *c = v->cpu;
+    if ((c->cntv_ctl & 3) != 1)
+        return UINT64_MAX;
+    uint64_t target = c->cntv_cval + c->cntvoff_el2;
+    if (target < c->cntv_cval)
+        return UINT64_MAX;
+    uint64_t cpt = cycles_per_tick(c);
+    if (target > UINT64_MAX / cpt)
+        return UINT64_MAX;
+    return target * cpt;
+}
+
+/* vtimer_interrupt / virt_timer_expired: when the condition is met, mask the timer
+ * (CNTV_CTL_EL0.IMASK) and inject the virtual timer PPI 27. */
+static void vtimer_check(struct hv_vcpu *v, uint64_t now)
+{
+    uint64_t dl = vtimer_deadline(v);
+    if (dl == UINT64_MAX || now < dl)
+        return;
+    v->cpu->cntv_ctl |= 2;
+    (*v->d->hv->st_vtimer)++;
+    hv_vgic_inject(v, GUEST_VTIMER_PPI);
+}
+
+/* ---- block / wake / up / down ---- */
+void hv_vcpu_block(struct hv_vcpu *v)
+{
+    /* vcpu_block_unless_event_pending: not if an interrupt is already pending for it (the
+     * virtual timer counts if its condition is met now). */
+    vtimer_check(v, v->cpu->cycles);
+    if (hv_vgic_has_pending(v) || hv_evtchn_upcall_pending(v))
+        return;
+    v->blocked = true;
+}
+
+void hv_vcpu_wake(struct hv_vcpu *v)
+{
+    struct hv_arm *hv = v->d->hv;
+    if (!v->blocked)
+        return;
+    v->blocked = false;
+    struct hv_pcpu *p = &hv->pcpu[v->pcpu];
+    if (p->curr == v || !v->online)
+        return;
+    hv_runstate_change(&v->rs, HV_RUNSTATE_RUNNABLE, ns_of(hv, hv->now));
+    catch_up(hv, p);
+    runq_push(p, v);
+}
+
+void hv_vcpu_yield(struct hv_vcpu *v)
+{
+    v->yielded = true;
+}
+
+void hv_vcpu_up(struct hv_vcpu *v, uint64_t entry, uint64_t context_id)
+{
+    struct hv_arm *hv = v->d->hv;
+    /* do_common_cpu_on: pc = entry, x0 = context_id, PSR_GUEST64_INIT, SCTLR_GUEST_INIT */
+    uint64_t hcr = v->cpu->hcr_el2, vttbr = v->cpu->vttbr_el2, vtcr = v->cpu->vtcr_el2;
+    uint64_t vmpidr = v->cpu->vmpidr_el2, off = v->cpu->cntvoff_el2, cyc = v->cpu->cycles;
+    a64_cpu_reset(v->cpu, entry, 1);
+    v->cpu->have_el2 = true;
+    v->cpu->hcr_el2 = hcr & ~(1ull << 7);
+    v->cpu->vttbr_el2 = vttbr;
+    v->cpu->vtcr_el2 = vtcr;
+    v->cpu->vmpidr_el2 = vmpidr;
+    v->cpu->cntvoff_el2 = off;
+    v->cpu->cycles = cyc;
+    v->cpu->daif = A64_PSTATE_A | A64_PSTATE_I | A64_PSTATE_F;
+    v->cpu->x[0] = context_id;
+    v->online = true;
+    v->blocked = false;
+    hv_runstate_change(&v->rs, HV_RUNSTATE_RUNNABLE, ns_of(hv, hv->now));
+    catch_up(hv, &hv->pcpu[v->pcpu]);
+    runq_push(&hv->pcpu[v->pcpu], v);
+}
+
+void hv_vcpu_down(struct hv_vcpu *v)
+{
+    v->online = false; /* _VPF_down; the scheduler takes it off the pCPU */
+}
+
+void hv_domain_shutdown(struct hv_domain *d, unsigned reason)
+{
+    if (d->shutdown)
+        return;
+    d->shutdown = true;
+    d->shutdown_reason = reason;
+    hv_vpl011_flush(d);
+}
+
+/* ---- the context switch (xen/arch/arm/domain.c context_switch / schedule_tail) ---- */
+/* ctxt_switch_from / ctxt_switch_to save and restore the EL1 system registers (about 30:
+ * SCTLR, TTBR0/1, TCR, MAIR, AMAIR, VBAR, CONTEXTIDR, TPIDR*, SP_EL0/1, ELR, SPSR, ESR,
+ * FAR, PAR, AFSR0/1, CPACR, CSSELR, CNTKCTL, CNTV_CTL/CVAL, VTTBR, ...) and the FP/SIMD
+ * registers (vfp_save_state: 32 x 128 bit + FPSR/FPCR) into struct vcpu in Xen's memory. */
+#define CTXT_SYSREGS 30u
+#define CTXT_BYTES (512u + 16u + CTXT_SYSREGS * 8u)
+
+static void ctxt_switch_from(struct hv_vcpu *v)
+{
+    const struct mmu_cpu_model *cm = &v->d->hv->m->model;
+    hv_charge(v, CTXT_SYSREGS * cm->cost_sysreg + cm->cost_barrier);
+    hv_charge(v, mmu_data_access(v->d->hv->pcpu[v->pcpu].mmu, MMU_WHO_HV, v->ctx_pa,
+                                 CTXT_BYTES, true));
+}
+
+static void ctxt_switch_to(struct hv_vcpu *v)
+{
+    const struct mmu_cpu_model *cm = &v->d->hv->m->model;
+    hv_charge(v, CTXT_SYSREGS * cm->cost_sysreg + 2 * cm->cost_barrier);
+    hv_charge(v, mmu_data_access(v->d->hv->pcpu[v->pcpu].mmu, MMU_WHO_HV, v->ctx_pa,
+                                 CTXT_BYTES, false));
+}
+
+static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
+{
+    struct hv_vcpu *prev = p->curr;
+    if (prev && prev->cpu->cycles > p->now)
+        p->now = prev->cpu->cycles;
+    hv->now = p->now;
+    bool yielded = prev && prev->yielded;
+    if (prev)
+        prev->yielded = false;
+    if (prev && runnable(prev)) {
+        if (!p->nrunq) {
+            p->slice_end = p->now + hv->slice_cycles;
+            return; /* nothing else to run: keep going, no context switch */
+        }
+        (void)yielded; /* a yield and an expired slice both go behind the queue */
+        runq_push(p, prev);
+    }
+    struct hv_vcpu *next = runq_pop(p);
+    if (next == prev) {
+        p->slice_end = p->now + hv->slice_cycles;
+        return;
+    }
+    uint64_t ns = ns_of(hv, p->now);
+    /* vcpu_runstate_change for both, before the switch (sched_switch_units) */
+    if (prev)
+        hv_runstate_change(&prev->rs, prev->blocked ? HV_RUNSTATE_BLOCKED
+                                      : !prev->online ? HV_RUNSTATE_OFFLINE
+                                                      : HV_RUNSTATE_RUNNABLE, ns);
+    if (next)
+        hv_runstate_change(&next->rs, HV_RUNSTATE_RUNNING, ns);
+    if (prev) {
+        /* context_switch(): update_runstate_area(prev) with prev's registers live */
+        hv_update_runstate_area(prev);
+        ctxt_switch_from(prev);
+        (*hv->st_ctxsw)++;
+        p->now = prev->cpu->cycles;
+    }
+    if (next) {
+        if (next->cpu->cycles < p->now)
+            next->cpu->cycles = p->now;
+        uint64_t c0 = next->cpu->cycles;
+        ctxt_switch_to(next);
+        vtimer_check(next, next->cpu->cycles); /* virt_timer_restore */
+        hv_vgic_update(next);
+        /* schedule_tail(): update_runstate_area(current) after the restore */
+        hv_update_runstate_area(next);
+        *hv->st_ctxsw_cycles += next->cpu->cycles - c0;
+        p->now = next->cpu->cycles;
+    }
+    p->curr = next;
+    p->slice_end = p->now + hv->slice_cycles;
+    hv->now = p->now;
+}
+
+/* Wake the blocked vCPUs of p whose virtual timer has fired by `now`. */
+static void fire_timers(struct hv_arm *hv, struct hv_pcpu *p, uint64_t now)
+{
+    struct hv_domain *d = &hv->dom;
+    for (unsigned i = 0; i < d->nvcpus; i++) {
+        struct hv_vcpu *v = d->vcpu[i];
+        if (v->pcpu != p->id || v == p->curr || !v->online)
+            continue;
+        uint64_t saved = hv->now;
+        hv->now = vtimer_deadline(v) < now ? vtimer_deadline(v) : now;
+        vtimer_check(v, now);
+        hv->now = saved;
+    }
+}
+
+/* Earliest timer of a vCPU on p that is not running (UINT64_MAX if none). */
+static uint64_t next_timer(struct hv_arm *hv, struct hv_pcpu *p)
+{
+    struct hv_domain *d = &hv->dom;
+    uint64_t t = UINT64_MAX;
+    for (unsigned i = 0; i < d->nvcpus; i++) {
+        struct hv_vcpu *v = d->vcpu[i];
+        if (v->pcpu != p->id || v == p->curr || !v->online)
+            continue;
+        uint64_t dl = vtimer_deadline(v);
+        if (dl < t)
+            t = dl;
+    }
+    return t;
+}
+
+static uint64_t total_insns(struct hv_arm *hv)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < hv->dom.nvcpus; i++)
+        n += hv->dom.vcpu[i]->cpu->insns;
+    return n;
+}
+
+/* Run v until `deadline` cycles, a stop, or `budget` instructions. */
+static enum a64_stop run_chunk(struct hv_vcpu *v, uint64_t deadline, uint64_t budget)
+{
+    struct a64_cpu *c = v->cpu;
+    while (budget) {
+        if (c->cycles >= deadline)
+            return A64_STOP_NONE;
+        uint64_t gap = deadline - c->cycles;
+        /* An instruction costs at least one cycle: a quarter of the gap rarely overshoots,
+         * and the last 64 cycles are approached one instruction at a time. */
+        uint64_t b = gap > 64 ? gap / 4 : 1;
+        if (b > budget)
+            b = budget;
+        uint64_t i0 = c->insns;
+        enum a64_stop s = a64_run(c, b);
+        budget -= c->insns - i0 < budget ? c->insns - i0 : budget;
+        if (s != A64_STOP_MAX_INSNS)
+            return s;
+    }
+    return A64_STOP_MAX_INSNS;
+}
+
+static void finish(struct hv_arm *hv)
+{
+    struct machine *m = hv->m;
+    uint64_t maxc = 0;
+    for (unsigned i = 0; i < hv->npcpus; i++)
+        if (hv->pcpu[i].now > maxc)
+            maxc = hv->pcpu[i].now;
+    for (unsigned i = 0; i < hv->dom.nvcpus; i++)
+        if (hv->dom.vcpu[i]->cpu->cycles > maxc && hv->pcpu[hv->dom.vcpu[i]->pcpu].curr ==
+                                                       hv->dom.vcpu[i])
+            maxc = hv->dom.vcpu[i]->cpu->cycles;
+    m->clock.cycles = maxc;
+    m->insns = total_insns(hv);
+    hv_vpl011_flush(&hv->dom);
+    for (size_t i = 0; i < hv->nevents; i++)
+        hv->events[i].detail = hv->event_detail[i];
+    m->events = hv->events;
+    m->nevents = hv->nevents;
+    m->hcalls = hv->hc.rows;
+    m->nhcalls = hv->hc.n;
+    /* runstate times in the counters (ns) */
+    for (unsigned i = 0; i < hv->dom.nvcpus; i++) {
+        struct hv_vcpu *v = hv->dom.vcpu[i];
+        static const char *const st[] = {"running", "runnable", "blocked", "offline"};
+        for (unsigned s = 0; s < 4; s++) {
+            uint64_t *ctr = sim_stats_addf(&m->stats, "ns", "time in this runstate (Xen "
+                                           "vcpu_runstate_info.time[])", "hv.d%u.v%u.runstate.%s",
+                                           hv->dom.id, v->id, st[s]);
+            if (ctr)
+                *ctr = v->rs.time[s];
+        }
+    }
+}
+
+int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
+{
+    (void)err;
+    (void)errlen;
+    struct machine *m = hv->m;
+    struct hv_domain *d = &hv->dom;
+    for (unsigned i = 0; i < d->nvcpus; i++)
+        if (d->vcpu[i]->online)
+            runq_push(&hv->pcpu[d->vcpu[i]->pcpu], d->vcpu[i]);
+    for (unsigned i = 0; i < hv->npcpus; i++)
+        schedule(hv, &hv->pcpu[i]);
+    enum sim_outcome out = SIM_OUT_NONE;
+    for (;;) {
+        if (d->shutdown)
+            break;
+        uint64_t done = total_insns(hv);
+        if (m->cfg.max_insns && done >= m->cfg.max_insns) {
+            out = SIM_OUT_MAX_INSNS;
+            break;
+        }
+        /* the pCPU with the earliest thing to do */
+        struct hv_pcpu *p = NULL;
+        uint64_t best = UINT64_MAX;
+        for (unsigned i = 0; i < hv->npcpus; i++) {
+            struct hv_pcpu *q = &hv->pcpu[i];
+            uint64_t t = (q->curr || q->nrunq) ? q->now : next_timer(hv, q);
+            if (t < q->now)
+                t = q->now;
+            if (t < best) {
+                best = t;
+                p = q;
+            }
+        }
+        if (!p) {
+            out = SIM_OUT_CRASH;
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
+                     "every vCPU of d%u is blocked or off with no timer pending", d->id);
+            break;
+        }
+        if (!p->curr) {
+            if (!p->nrunq) {
+                /* idle: time passes until the next timer on this pCPU */
+                p->now = best;
+                hv->now = best;
+                fire_timers(hv, p, best);
+                if (!p->nrunq) {
+                    /* the timer fired into a vCPU that stays blocked: avoid spinning */
+                    for (unsigned i = 0; i < d->nvcpus; i++)
+                        if (d->vcpu[i]->pcpu == p->id && vtimer_deadline(d->vcpu[i]) <= best)
+                            d->vcpu[i]->cpu->cntv_ctl |= 2;
+                }
+            }
+            schedule(hv, p);
+            continue;
+        }
+        struct hv_vcpu *v = p->curr;
+        uint64_t deadline = p->slice_end, t = vtimer_deadline(v), o = next_timer(hv, p);
+        if (t < deadline)
+            deadline = t;
+        if (o < deadline)
+            deadline = o;
+        if (hv->npcpus > 1 && p->now + PCPU_QUANTUM_CYCLES < deadline)
+            deadline = p->now + PCPU_QUANTUM_CYCLES;
+        uint64_t budget = m->cfg.max_insns ? m->cfg.max_insns - done : UINT64_MAX;
+        enum a64_stop s = run_chunk(v, deadline, budget);
+        hv->now = v->cpu->cycles;
+        switch (s) {
+        case A64_STOP_TRAP:
+            hv_trap(v);
+            break;
+        case A64_STOP_END_MARKER:
+            /* BRK #0xF000 is only an end marker in bare mode: under Xen it is a Breakpoint
+             * exception taken at the guest's EL1 (ARM DDI0487 D2.8). */
+            out = SIM_OUT_CRASH;
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
+                     "d%uv%u executed the bare-mode end marker BRK #0xF000 at pc 0x%" PRIx64
+                     " (a guest under Xen shuts down with SCHEDOP_shutdown or PSCI SYSTEM_OFF)",
+                     d->id, v->id, v->cpu->pc);
+            break;
+        case A64_STOP_UNHANDLED:
+            out = SIM_OUT_CRASH;
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
+                     "d%uv%u took an exception with VBAR_EL1 = 0 at pc 0x%" PRIx64
+                     ": ESR 0x%08" PRIx32 " FAR 0x%" PRIx64, d->id, v->id, v->cpu->exc.pc,
+                     v->cpu->exc.esr, v->cpu->exc.far);
+            break;
+        default:
+            break;
+        }
+        if (out != SIM_OUT_NONE)
+            break;
+        p->now = v->cpu->cycles;
+        hv->now = p->now;
+        vtimer_check(v, p->now);
+        fire_timers(hv, p, p->now);
+        if (d->shutdown)
+            break;
+        if (!runnable(v) || v->yielded || p->now >= p->slice_end)
+            schedule(hv, p);
+    }
+    if (d->shutdown) {
+        /* SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3, watchdog 4, soft_reset 5 */
+        static const char *const why[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
+                                          "soft_reset"};
+        unsigned r = d->shutdown_reason;
+        out = (r == 0 || r == 1) ? SIM_OUT_POWEROFF : SIM_OUT_CRASH;
+        snprintf(m->outcome_detail, sizeof(m->outcome_detail), "d%u shut down: %s", d->id,
+                 r < 6 ? why[r] : "unknown reason");
+    }
+    m->outcome = out;
+    finish(hv);
+    return 0;
+}
+
+/* ---- creation ---- */
+struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
+{
+    struct hv_arm *hv = calloc(1, sizeof(*hv));
+    if (!hv) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    hv->m = m;
+    hv->prof = hv_profile_find(m->cfg.hv_profile ? m->cfg.hv_profile : "xen-4.17");
+    if (!hv->prof) {
+        snprintf(err, errlen, "unknown hypervisor profile '%s'", m->cfg.hv_profile);
+        free(hv);
+        return NULL;
+    }
+    int pol = m->cfg.runstate && strcmp(m->cfg.runstate, "profile")
+                  ? hv_runstate_policy_parse(m->cfg.runstate) : (int)hv->prof->runstate;
+    if (pol < 0) {
+        snprintf(err, errlen, "unknown runstate policy '%s'", m->cfg.runstate);
+        free(hv);
+        return NULL;
+    }
+    hv->policy = (enum hv_runstate_policy)pol;
+    if (strcmp(m->model.arch, "arm64")) {
+        snprintf(err, errlen, "CPU model %s is an %s model", m->model.name, m->model.arch);
+        free(hv);
+        return NULL;
+    }
+    hv->npcpus = m->cfg.pcpus ? m->cfg.pcpus : 1;
+    if (hv->npcpus > HV_MAX_PCPUS)
+        hv->npcpus = HV_MAX_PCPUS;
+    uint64_t ts = m->cfg.timeslice_us ? m->cfg.timeslice_us : 1000;
+    hv->slice_cycles = (uint64_t)((unsigned __int128)ts * m->clock.hz / 1000000u);
+    if (!hv->slice_cycles)
+        hv->slice_cycles = 1;
+    hv_hcall_stats_init(&hv->hc, &m->stats);
+    struct sim_stats *s = &m->stats;
+#define CTR(field, name, unit, desc) hv->field = sim_stats_add(s, name, unit, desc)
+    CTR(st_rs_updates, "hv.runstate.updates", "count",
+        "runstate area updates attempted at context switches");
+    CTR(st_rs_failures, "hv.runstate.failures", "count",
+        "runstate updates lost because a guest-VA translation failed");
+    CTR(st_rs_cycles, "hv.runstate.cycles", "cycles", "cycles spent in runstate updates");
+    CTR(st_rs_tlb_misses, "hv.runstate.tlb_misses", "count",
+        "hypervisor L1 DTLB misses caused by runstate updates");
+    CTR(st_rs_walkrefs, "hv.runstate.walk_refs", "count",
+        "page-walk references (hardware and software) made by runstate updates");
+    CTR(st_traps, "hv.traps", "count", "traps to EL2");
+    CTR(st_trap_cycles, "hv.trap.cycles", "cycles", "cycles from trap to ERET, handlers included");
+    CTR(st_ctxsw, "hv.ctxsw", "count", "vCPU context switches");
+    CTR(st_ctxsw_cycles, "hv.ctxsw.cycles", "cycles", "cycles of ctxt_switch_to and the next "
+        "vCPU's runstate update");
+    CTR(st_translations, "hv.guestcopy.translations", "count",
+        "guest addresses translated by copy_{to,from}_guest_{va,pa}");
+    CTR(st_xlate_fallback, "hv.guestcopy.at_failed", "count",
+        "AT S12E1 translations that failed (software walk tried)");
+    CTR(st_xlate_failed, "hv.guestcopy.walk_failed", "count",
+        "guest VAs neither AT nor the software walk could translate");
+    CTR(st_mmio, "hv.mmio", "count", "emulated MMIO accesses (vGIC, vPL011)");
+    CTR(st_vtimer, "hv.vtimer.fired", "count", "virtual timer interrupts injected");
+    CTR(st_wfi, "hv.wfx", "count", "WFI/WFE traps");
+#undef CTR
+    for (unsigned i = 0; i < hv->npcpus; i++) {
+        hv->pcpu[i].id = i;
+        hv->pcpu[i].mmu = mmu_create(&m->model, &m->mem, &m->stats, "");
+        if (!hv->pcpu[i].mmu) {
+            snprintf(err, errlen, "cannot build the translation model for %s", m->model.name);
+            hv_arm_destroy(hv);
+            return NULL;
+        }
+    }
+    hv->hv_refs_s1 = sim_stats_add(s, "hv.walk.refs.s1", "count", "");
+    hv->hv_refs_s2 = sim_stats_add(s, "hv.walk.refs.s2", "count", "");
+    hv->hv_sw_s1 = sim_stats_add(s, "hv.swwalk.refs.s1", "count", "");
+    hv->hv_sw_s2 = sim_stats_add(s, "hv.swwalk.refs.s2", "count", "");
+    hv->hv_dtlb_miss = sim_stats_add(s, "hv.dtlb.l1.miss", "count", "");
+    if (!hv->st_rs_updates || !hv->st_wfi || !hv->st_traps || !hv->hv_refs_s1 ||
+        !hv->hv_dtlb_miss || !hv->hv_sw_s2) {
+        snprintf(err, errlen, "out of memory");
+        hv_arm_destroy(hv);
+        return NULL;
+    }
+    if (hv_domain_build(hv, err, errlen)) {
+        hv_arm_destroy(hv);
+        return NULL;
+    }
+    return hv;
+}
+
+int hv_arm_dump_state(struct hv_arm *hv, FILE *f)
+{
+    if (!hv->dom.nvcpus || !hv->dom.vcpu[0])
+        return -ENOSYS;
+    return a64_dump_state_json(hv->dom.vcpu[0]->cpu, f);
+}
+
+void hv_arm_destroy(struct hv_arm *hv)
+{
+    if (!hv)
+        return;
+    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = hv->dom.vcpu[i];
+        if (!v)
+            continue;
+        if (v->cpu)
+            a64_cpu_destroy(v->cpu);
+        free(v);
+    }
+    for (unsigned i = 0; i < HV_MAX_PCPUS; i++)
+        if (hv->pcpu[i].mmu)
+            mmu_destroy(hv->pcpu[i].mmu);
+    if (hv->m && hv->m->hcalls == hv->hc.rows) {
+        hv->m->hcalls = NULL;
+        hv->m->nhcalls = 0;
+    }
+    if (hv->m && hv->m->events == hv->events) {
+        hv->m->events = NULL;
+        hv->m->nevents = 0;
+    }
+    hv_hcall_stats_free(&hv->hc);
+    free(hv->events);
+    free(hv->event_detail);
+    free(hv);
+}
