@@ -15,6 +15,7 @@
 #   --no-icount         run QEMU without -icount shift=0,sleep=off (not deterministic; Xen
 #                       4.17 hangs bringing up its P2M with --smp 2 under icount)
 #   --no-install        never install anything: exit 77 when QEMU, dtc or Xen are missing
+#   --install-only      install what is missing (QEMU, dtc, Xen 4.17 arm64) and exit
 #   --diff              also run `hvsim run --workload WORKLOAD:k=v,... --hv-profile xen-4.17`
 #                       and diff the RESULT lines, masking values that depend on timing
 # The domU gets vcpus=N from the parameters (default 1). Xen comes from the Debian package,
@@ -24,7 +25,7 @@
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${HVSIM_BUILD:-$here/build}
-gic=3; smp=1; mem=128; vpl011=1; timeout=120; raw=0; install=1; diff=0; icount="-icount shift=0,sleep=off"
+install_only=0; gic=3; smp=1; mem=128; vpl011=1; timeout=120; raw=0; install=1; diff=0; icount="-icount shift=0,sleep=off"
 xendir=${HVSIM_XEN_DIR:-$HOME/.cache/hvsim/xen}
 
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" >&2; exit 2; }
@@ -40,21 +41,13 @@ while [ $# -gt 0 ]; do
         --raw) raw=1; shift ;;
         --no-icount) icount=""; shift ;;
         --no-install) install=0; shift ;;
+        --install-only) install_only=1; shift ;;
         --diff) diff=1; shift ;;
         -h|--help) usage ;;
         -*) echo "realxen: unknown option '$1'" >&2; usage ;;
         *) break ;;
     esac
 done
-[ $# -ge 1 ] || usage
-wl=$1; shift
-case $gic in 2|3) ;; *) echo "realxen: --gic must be 2 or 3" >&2; exit 2 ;; esac
-img=$build/workloads/arm64/$wl.img
-[ -f "$img" ] || die "no image $img (build the project first)"
-params="$*"
-vcpus=1
-for p in "$@"; do case $p in vcpus=*) vcpus=${p#vcpus=} ;; esac; done
-
 # ---- tools: install only what is missing (unless --no-install) ----
 xen=$xendir/boot/xen-4.17-arm64
 missing=""
@@ -80,6 +73,16 @@ if [ -n "$missing" ] || [ ! -f "$xen" ]; then
         [ -f "$xen" ] || die "the package did not contain $xen"
     fi
 fi
+
+[ $install_only = 1 ] && exit 0
+[ $# -ge 1 ] || usage
+wl=$1; shift
+case $gic in 2|3) ;; *) echo "realxen: --gic must be 2 or 3" >&2; exit 2 ;; esac
+img=$build/workloads/arm64/$wl.img
+[ -f "$img" ] || die "no image $img (build the project first)"
+params="$*"
+vcpus=1
+for p in "$@"; do case $p in vcpus=*) vcpus=${p#vcpus=} ;; esac; done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/realxen.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
