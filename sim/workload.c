@@ -15,13 +15,18 @@ static const struct sim_workload table[] = {
      "runstate=va|pa, vmassist=0|1, tasks=N, vcpus=N, kpti=0|1, ticks=N, hz=N, work=N, "
      "desched_us=N, remote=0|1", true, true},
     {"hcall-buf", "cost of passing hypercall buffers (console_io, grant copy, multicall, memory_op)",
-     "size=8..65536, cross=0|1, flavour=va|pa|pa-flag", true, true},
-    {"split", "a runstate area straddling a page boundary", "runstate=va|pa", true, true},
-    {"remap", "moves the page behind a registered runstate VA", "runstate=va|pa", true, true},
+     "size=8..65536 (one size) or min=N, max=N (a sweep), cross=0|1, reps=N, "
+     "flavour=va|pa|pa-flag (pa = pa-flag), ops=all|console_io|multicall|grant_copy|memory_op",
+     true, true},
+    {"split", "a runstate area straddling a page boundary",
+     "offset=N, contig=0|1, yields=N, vmassist=0|1, pa=0|1", true, true},
+    {"remap", "moves the page behind a registered runstate VA",
+     "runstate=va|pa, yields=N, vmassist=0|1", true, true},
     {"tlb", "working-set sweeps over 4K pages with 2M/1G blocks at either stage",
-     "pages=N, stride=N, s1=4k|2m|1g, s2=4k|2m|1g", true, true},
+     "pages=N, stride=N, s1=4k|2m|1g, s2=4k|2m|1g (reported only), iters=N, seed=N", true, true},
     {"confidential", "memory marked private: VA hypercalls fail, PA ones work", "", true, true},
-    {"busy", "context-switch-heavy mix standing in for a busy kernel", "tasks=N, vcpus=N", true, true},
+    {"busy", "context-switch-heavy mix standing in for a busy kernel",
+     "tasks=N, vcpus=N, rounds=N, syscalls=N, hvyield=N, hz=N, kpti=0|1", true, true},
 };
 
 const struct sim_workload *sim_workload_find(const char *name)

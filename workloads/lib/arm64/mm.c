@@ -145,3 +145,95 @@ int wl_map(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_ki
     WL_ISB();
     return 0;
 }
+
+/* ---- additions for the experiment guests (split, remap, tlb) ---- */
+
+/* n physically contiguous zeroed pages whose first PA is a multiple of align (a power of two
+ * >= 4096); kernel VA of the first. Pages skipped for alignment are not reused. Returns 0 when
+ * RAM (the kernel's GiB) runs out or the range would cover the device tree. */
+void *wl_pages_alloc(uint64_t n, uint64_t align)
+{
+    const struct wl_boot_info *bi = wl_boot_info();
+    if (align < 4096 || (align & (align - 1)) || !n)
+        return 0;
+    wl_lock(&mm_lock);
+    uint64_t pa = (next_free + align - 1) & ~(align - 1);
+    if (pa < bi->dtb_pa + bi->dtb_size && pa + n * 4096 > bi->dtb_pa)
+        pa = (bi->dtb_pa + bi->dtb_size + align - 1) & ~(align - 1);
+    if (pa + n * 4096 > ram_end) {
+        wl_unlock(&mm_lock);
+        return 0;
+    }
+    next_free = pa + n * 4096;
+    wl_unlock(&mm_lock);
+    void *p = wl_pa_to_va(pa);
+    wl_memset(p, 0, n * 4096);
+    return p;
+}
+
+/* Map [va, va+size) to [pa, pa+size) with leaf entries of exactly `gran` bytes: 4 KiB pages
+ * (level 3), 2 MiB blocks (level 2) or 1 GiB blocks (level 1); ARM DDI0487 D8.3 (block
+ * descriptors at levels 1 and 2 with the 4K granule). va, pa and size must be multiples of
+ * gran. Existing leaf entries are overwritten (the caller does any TLB maintenance). */
+int wl_map_gran(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_kind kind,
+                uint64_t gran)
+{
+    if (gran != 4096 && gran != 0x200000 && gran != 0x40000000)
+        return -22;
+    if ((va | pa | size) & (gran - 1))
+        return -22;
+    if (gran == 4096)
+        return wl_map_pages(l0, va, pa, size, kind);
+    uint64_t attrs;
+    switch (kind) {
+    case WL_MAP_KERNEL: attrs = kernel_attrs(); break;
+    case WL_MAP_USER_RW:
+        attrs = PTE_ATTR(1) | PTE_SH_IS | PTE_AF | PTE_NG | PTE_AP_EL0 | PTE_UXN | PTE_PXN;
+        break;
+    default: return -22;
+    }
+    for (; size; va += gran, pa += gran, size -= gran) {
+        uint64_t *l1 = next_table(l0, (va >> 39) & 511);
+        if (!l1)
+            return -17;
+        if (gran == 0x40000000) {
+            l1[(va >> 30) & 511] = pa | PTE_VALID | attrs;
+            continue;
+        }
+        uint64_t *l2 = next_table(l1, (va >> 30) & 511);
+        if (!l2)
+            return -17;
+        l2[(va >> 21) & 511] = pa | PTE_VALID | attrs;
+    }
+    WL_DSB(ishst);
+    WL_ISB();
+    return 0;
+}
+
+/* 4 KiB pages only (wl_map uses 2 MiB blocks where it can). */
+int wl_map_pages(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_kind kind)
+{
+    if ((va | pa | size) & 4095)
+        return -22;
+    for (; size; va += 4096, pa += 4096, size -= 4096) {
+        /* One page per call: given a 2 MiB-aligned run, wl_map would use a block. */
+        int rc = wl_map(l0, va, pa, 4096, kind);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The level-3 descriptor that maps va in the table rooted at l0, or 0 when va is not mapped by a
+ * 4 KiB page (unmapped, or part of a block). */
+uint64_t *wl_pte_lookup(uint64_t *l0, uint64_t va)
+{
+    uint64_t *t = l0;
+    for (int lvl = 0; lvl < 3; lvl++) {
+        uint64_t e = t[(va >> (39 - 9 * lvl)) & 511];
+        if ((e & (PTE_VALID | PTE_TABLE)) != (PTE_VALID | PTE_TABLE))
+            return 0;
+        t = wl_pa_to_va(e & ADDR_MASK);
+    }
+    return &t[(va >> 12) & 511];
+}

@@ -38,6 +38,12 @@ void *wl_page_alloc(void);                       /* zeroed, kernel VA; panics wh
 enum wl_map_kind { WL_MAP_KERNEL, WL_MAP_DEVICE, WL_MAP_USER_RX, WL_MAP_USER_RW };
 int wl_map(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_kind kind);
 int wl_kpti(void);                               /* kpti=1 on the command line */
+void *wl_pages_alloc(uint64_t n, uint64_t align);   /* contiguous, PA aligned; 0 if no RAM */
+int wl_map_pages(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_kind kind);
+int wl_map_gran(uint64_t *l0, uint64_t va, uint64_t pa, uint64_t size, enum wl_map_kind kind,
+                uint64_t gran);                  /* leaf size gran: 4K, 2M or 1G */
+uint64_t *wl_pte_lookup(uint64_t *l0, uint64_t va); /* level-3 descriptor of va, or 0 */
+#define WL_PTE_ADDR_MASK 0x0000fffffffff000ull
 
 /* vCPUs. */
 int wl_cpu_id(void);
@@ -75,6 +81,8 @@ struct wl_sched_ops {
     void (*on_tick)(int cpu, uint64_t late_ns);   /* each timer tick, before switching task */
     void (*on_yield)(int cpu);                    /* WL_SYS_YIELD, before switching task */
     WL_NORETURN void (*done)(int cpu);            /* ticks reached or all tasks exited */
+    /* Other system call numbers: the result for x0 (NULL: -38, ENOSYS). */
+    long (*on_syscall)(int cpu, uint64_t nr, uint64_t a0);
 };
 /* Create an EL0 task on the calling vCPU: entry(arg) at EL0 with its own stack and tables. */
 int wl_task_create(void (*entry)(uint64_t), uint64_t arg);

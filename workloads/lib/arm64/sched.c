@@ -296,7 +296,8 @@ void wl_exc_el0(struct wl_frame *f, int irq)
             switch_next(pc, f);
             return;
         default:
-            f->x[0] = (uint64_t)-38;
+            f->x[0] = pc->ops->on_syscall ? (uint64_t)pc->ops->on_syscall(cpu, f->x[8], f->x[0])
+                                          : (uint64_t)-38;
             return;
         }
     }
