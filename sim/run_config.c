@@ -255,6 +255,7 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
     if (errlen)
         err[0] = 0;
     sim_config_defaults(c);
+    c->vcpus = 0; /* "not given": a workload's vcpus=N parameter may set it below */
     s->config_json[0] = 0;
     s->config_hash[0] = 0;
     sim_getopt_reset();
@@ -275,6 +276,27 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
         if (n < 0 || (size_t)n >= sizeof(s->cmdline_buf))
             return usage(err, errlen, "command line and workload parameters are too long");
         c->cmdline = s->cmdline_buf;
+    }
+    /* Without --vcpus, a workload's vcpus=N parameter sizes the domain (as scripts/realxen.sh
+     * does for a dom0less domU's "cpus"); otherwise one vCPU. */
+    if (!c->vcpus) {
+        c->vcpus = 1;
+        const char *p = c->workload_params;
+        while (p && *p) {
+            if (!strncmp(p, "vcpus=", 6)) {
+                uint64_t n;
+                char num[24];
+                size_t l = strcspn(p + 6, ", ");
+                if (l < sizeof(num)) {
+                    memcpy(num, p + 6, l);
+                    num[l] = 0;
+                    if (!sim_parse_u64(num, &n, false) && n >= 1 && n <= 64)
+                        c->vcpus = (unsigned)n;
+                }
+            }
+            p += strcspn(p, ", ");
+            p += strspn(p, ", ");
+        }
     }
     if (c->bare && (c->vcpus > 1 || c->pcpus > 1))
         return usage(err, errlen, "--bare runs one CPU without a hypervisor; drop --vcpus/--pcpus");

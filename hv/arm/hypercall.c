@@ -136,7 +136,15 @@ static int64_t do_console_io(struct hc *h, const uint64_t *a)
             uint64_t k = count < sizeof(kbuf) - 1 ? count : sizeof(kbuf) - 1;
             if (hv_hc_from_guest(h, kbuf, buf, k))
                 return -XEN_EFAULT;
-            fwrite(kbuf, 1, k, m->console);
+            /* A domU's output is filtered to printable characters, tab and newline
+             * (guest_console_write, "Strip non-printable characters"). */
+            uint64_t n = 0;
+            for (uint64_t i = 0; i < k; i++) {
+                unsigned char c = (unsigned char)kbuf[i];
+                if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n')
+                    kbuf[n++] = (char)c;
+            }
+            fwrite(kbuf, 1, n, m->console);
             buf += k;
             count -= k;
         }
