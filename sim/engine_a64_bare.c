@@ -52,6 +52,7 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
     b->cpu->cpu_hz = m->clock.hz;
     b->link.mmu = b->mmu;
     b->link.who = MMU_WHO_GUEST;
+    a64_set_cost_model(b->cpu, &m->model); /* in-order cycle costs of the CPU model */
     a64_mmu_attach(b->cpu, &b->link);
     if (sim_pl011_attach(&m->mem, SIM_A64_BARE_UART, m->console)) {
         snprintf(err, errlen, "cannot map the PL011 at 0x%llx",

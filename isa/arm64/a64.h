@@ -28,6 +28,9 @@ enum a64_stop {
     A64_STOP_MAX_INSNS,  /* the instruction budget ran out */
     A64_STOP_TRAP,       /* an exception routed to EL2: cpu->trap holds the record */
     A64_STOP_UNHANDLED,  /* an exception to EL1 with VBAR_EL1 == 0 (bare mode): cpu->exc */
+    A64_STOP_IRQ_EL2,    /* a physical IRQ/FIQ routed to EL2 by HCR_EL2.IMO/FMO (an
+                          * asynchronous exception, no syndrome): cpu->trap.irq says which;
+                          * pc = the preferred return address (the next instruction) */
 };
 
 /* A trap to (modelled) EL2. The CPU state is left as at the trapping instruction, with
@@ -35,6 +38,7 @@ enum a64_stop {
 struct a64_trap {
     uint32_t esr_el2;
     uint64_t far, hpfar;
+    unsigned irq;      /* A64_STOP_IRQ_EL2 only: 1 IRQ, 2 FIQ (0 for synchronous traps) */
 };
 
 /* Last exception taken (or, for A64_STOP_UNHANDLED, the one that could not be taken). */
@@ -95,10 +99,19 @@ struct a64_cpu {
 
     /* EL2 state programmed by the hypervisor model (EL2 itself is modelled in C). */
     bool have_el2;           /* false in bare mode: HVC is UNDEFINED */
+    /* Honour HCR_EL2.TVM/TRVM/TID1/TID2/TID3/TACR: EL1 MRS/MSR of those registers leave
+     * the loop as a trap record with EC 0x18 (the EL2 model must emulate them, as Xen's
+     * do_sysreg does). Off by default: the register is then accessed directly. */
+    bool el2_sysreg_traps;
     uint64_t hcr_el2, vttbr_el2, vtcr_el2, vpidr_el2, vmpidr_el2, cntvoff_el2;
 
     /* ---- simulation state ---- */
-    uint64_t cycles;         /* simulated clock (1 per instruction + what others charge) */
+    uint64_t cycles;         /* simulated clock (instruction costs + what others charge) */
+    /* In-order cycle model (a64_set_cost_model; docs/model.md "CPU cycle model"): cycles
+     * per instruction cost class (internal enum a64_cost_class; all 1 by default), the
+     * taken-branch cost and the exception entry/return costs (0 by default). */
+    uint16_t cost[16];
+    uint16_t cost_branch_taken, cost_exc_entry, cost_exc_return;
     uint64_t insns;          /* instructions retired (mirrors the guest.insns counter) */
     uint64_t cpu_hz, cntfrq; /* clock rates; cycles per counter tick = cpu_hz / cntfrq */
     bool irq_line, fiq_line; /* external interrupt inputs (GIC later) */
@@ -115,6 +128,13 @@ struct a64_cpu {
                  struct a64_xlate *out, struct mmu_fault *fault);
     int (*sys_hook)(void *opaque, struct a64_cpu *c, enum a64_sys_kind kind, uint32_t enc,
                     uint64_t val);
+    /* GICv3 CPU interface system registers (ICC_*_EL1, ARM IHI0069 12.2; encoding as
+     * A64_SYSREG), implemented by the (hypervisor's) GIC model; with HCR_EL2.IMO/FMO set
+     * the model answers as the virtual ICV_* interface. Returns 0 (a read fills *val), or
+     * -ENOENT for UNDEFINED. With no hook installed every ICC_* access is UNDEFINED (the
+     * CPU models advertise no system-register interface: ID_AA64PFR0_EL1.GIC == 0). */
+    void *gic_opaque;
+    int (*gic_hook)(void *opaque, struct a64_cpu *c, uint32_t enc, bool write, uint64_t *val);
 
     /* ---- private ---- */
     struct sim_mem *mem;
@@ -142,6 +162,12 @@ void a64_cpu_destroy(struct a64_cpu *c);
  * masked, at el (0 or 1) with SP_ELx selected, pc as given. */
 void a64_cpu_reset(struct a64_cpu *c, uint64_t pc, unsigned el);
 enum a64_stop a64_run(struct a64_cpu *c, uint64_t max_insns);
+
+struct mmu_cpu_model;
+/* Copy the model's cost_* fields into the core (NULL restores the default: every
+ * instruction 1 cycle, exception entry/return free). Drops the decoded pages, which cache
+ * the per-instruction cost. CNTFRQ and the clock rate are not changed. */
+void a64_set_cost_model(struct a64_cpu *c, const struct mmu_cpu_model *m);
 
 /* Writes {"arch":"arm64","pc":...,"el":N,"insns":N} (one line, newline-terminated). */
 int a64_dump_state_json(const struct a64_cpu *c, FILE *f);

@@ -45,12 +45,35 @@ struct a64_decoder *a64_decoder_create(uint32_t features);
 void a64_decoder_destroy(struct a64_decoder *d);
 a64_handler a64_decode(const struct a64_decoder *d, uint32_t insn);
 
+/* Cost classes of the in-order cycle model (docs/model.md "CPU cycle model"): derived from
+ * each decode-table line's name and handler when the decoder is built (decode.c), so
+ * a64.def needs no cost column. */
+enum a64_cost_class {
+    A64_COST_ALU = 0,
+    A64_COST_MUL,
+    A64_COST_DIV,
+    A64_COST_BRANCH,   /* cost[] holds not-taken; the taken cost is cost_branch_taken */
+    A64_COST_LOAD,
+    A64_COST_STORE,
+    A64_COST_BARRIER,
+    A64_COST_SYSREG,
+    A64_COST_ERET,     /* charged as cost_exc_return by the exception return itself */
+    A64_COST_NCLASSES
+};
+struct a64_dentry;
+/* Decode insn into e: handler, cost class and the cycle costs from c's table. */
+void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry *e);
+/* Cost class of insn as claimed by decode-table line idx (tests). */
+enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn);
+
 /* ---- decoded-instruction cache ---- */
 #define A64_DC_SLOTS 64u
 #define A64_PAGE_INSNS 1024u
 struct a64_dentry {
     a64_handler h; /* NULL until decoded */
     uint32_t insn;
+    uint16_t cost;       /* cycles when execution falls through to pc + 4 */
+    uint16_t cost_taken; /* cycles when npc != pc + 4 (== cost except for branches) */
 };
 struct a64_dpage {
     uint64_t tag; /* PA >> 12, or UINT64_MAX when empty */
@@ -175,6 +198,11 @@ static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned l
 /* MRS/MSR-level access with the EL checks; returns 0, or -1 after taking an exception
  * (write), or -ENOENT when the register does not exist (caller raises UNDEF). */
 int a64_sysreg_access(struct a64_cpu *c, uint32_t enc, bool read, uint64_t *val, unsigned rt);
+
+/* ---- scalar FP conversions to/from general registers (exec_fpu.c), used by the FMOV
+ * (general) line: the encoding is a conversion (FCVT*, SCVTF, UCVTF) of S or D. ---- */
+bool a64_fp_cvt_int_valid(uint32_t insn);
+void a64_fp_cvt_int(struct a64_cpu *c, uint32_t insn);
 
 /* ---- condition codes ---- */
 static inline bool a64_cond(uint32_t nzcv, unsigned cond)

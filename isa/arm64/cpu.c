@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "isa/arm64/a64_internal.h"
+#include "mmu/cpu_model.h"
 #include "sim/stats.h"
 
 #define SCTLR_M (1ull << 0)
@@ -67,6 +68,7 @@ struct a64_cpu *a64_cpu_create(struct sim_mem *mem, struct sim_stats *stats, con
     c->rng_state = (z ^ (z >> 31)) | 1;
     c->cpu_hz = m->cpu_hz;
     c->cntfrq = m->cntfrq;
+    a64_set_cost_model(c, NULL);
     if (!mem->on_code_write) {
         mem->on_code_write = code_write_cb;
         mem->code_opaque = c;
@@ -123,6 +125,36 @@ void a64_cpu_reset(struct a64_cpu *c, uint64_t pc, unsigned el)
     memset(&c->trap, 0, sizeof(c->trap));
     memset(&c->exc, 0, sizeof(c->exc));
     c->dc->cur = NULL;
+}
+
+/* ---- cycle model (docs/model.md "CPU cycle model") ---- */
+static uint16_t cost16(uint32_t v)
+{
+    return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
+}
+
+void a64_set_cost_model(struct a64_cpu *c, const struct mmu_cpu_model *m)
+{
+    for (unsigned i = 0; i < sizeof(c->cost) / sizeof(c->cost[0]); i++)
+        c->cost[i] = 1;
+    c->cost_branch_taken = 1;
+    c->cost_exc_entry = c->cost_exc_return = 0;
+    if (m) {
+        c->cost[A64_COST_ALU] = cost16(m->cost_alu);
+        c->cost[A64_COST_MUL] = cost16(m->cost_mul);
+        c->cost[A64_COST_DIV] = cost16(m->cost_div);
+        c->cost[A64_COST_BRANCH] = cost16(m->cost_branch_not_taken);
+        c->cost[A64_COST_LOAD] = cost16(m->cost_load);
+        c->cost[A64_COST_STORE] = cost16(m->cost_store);
+        c->cost[A64_COST_BARRIER] = cost16(m->cost_barrier);
+        c->cost[A64_COST_SYSREG] = cost16(m->cost_sysreg);
+        c->cost[A64_COST_ERET] = 0; /* ERET is all cost_exc_return */
+        c->cost_branch_taken = cost16(m->cost_branch_taken);
+        c->cost_exc_entry = cost16(m->cost_exc_entry);
+        c->cost_exc_return = cost16(m->cost_exc_return);
+    }
+    if (c->dc)
+        a64_flush_decoded(c); /* decoded entries cache the per-instruction cost */
 }
 
 /* ---- decoded-instruction cache ---- */
@@ -406,6 +438,7 @@ static void enter_el1(struct a64_cpu *c, unsigned type, uint32_t esr, uint64_t f
     c->uao = false;
     c->il = false;
     c->mon_valid = false;
+    c->cycles += c->cost_exc_entry;
     c->npc = (c->vbar_el1 & ~0x7ffull) + off;
     c->dc->cur = NULL;
     c->next_event = 0;
@@ -427,6 +460,7 @@ void a64_trap_el2(struct a64_cpu *c, uint32_t ec, uint32_t iss, uint64_t far, ui
                   uint64_t ret)
 {
     c->trap.esr_el2 = ec << 26 | 1u << 25 | (iss & 0x1ffffff);
+    c->trap.irq = 0;
     c->trap.far = far;
     c->trap.hpfar = hpfar;
     c->stop = A64_STOP_TRAP;
@@ -489,6 +523,7 @@ void a64_exception_return(struct a64_cpu *c)
         c->spsel = m & 1;
     }
     c->npc = c->elr_el1;
+    c->cycles += c->cost_exc_return;
     c->mon_valid = false;
     c->dc->cur = NULL;
     c->next_event = 0;
@@ -558,19 +593,35 @@ static bool fiq_pending(const struct a64_cpu *c)
 bool a64_wfi_wakeup(struct a64_cpu *c)
 {
     a64_timer_update(c);
-    if (irq_pending(c) || fiq_pending(c))
-        return true;
-    if (c->next_event != UINT64_MAX && c->next_event > c->cycles) {
+    bool woke = irq_pending(c) || fiq_pending(c) || c->irq_line || c->fiq_line;
+    if (!woke && c->next_event != UINT64_MAX && c->next_event > c->cycles) {
         c->cycles = c->next_event;
         a64_timer_update(c);
-        return true;
+        woke = true;
     }
-    return false;
+    if (woke)
+        c->next_event = 0; /* the run loop takes the interrupt before the next insn */
+    return woke;
 }
 
 static void check_events(struct a64_cpu *c)
 {
     a64_timer_update(c);
+    /* Physical IRQ/FIQ routed to EL2 by HCR_EL2.IMO/FMO: an asynchronous exception to EL2,
+     * taken from EL0/EL1 whatever PSTATE.I/F (ARM DDI0487 D1.15.2 "Asynchronous exception
+     * routing", table D1-18: masking by PSTATE only applies when taken to the current EL).
+     * EL2 is the C model: leave the loop with pc = the preferred return address. The
+     * generic timer outputs stay with the hypervisor model (it schedules them itself). */
+    if (c->have_el2) {
+        unsigned irq = (c->fiq_line && (c->hcr_el2 & HCR_FMO)) ? 2
+                     : (c->irq_line && (c->hcr_el2 & HCR_IMO)) ? 1 : 0;
+        if (irq) {
+            memset(&c->trap, 0, sizeof(c->trap));
+            c->trap.irq = irq;
+            c->stop = A64_STOP_IRQ_EL2;
+            return;
+        }
+    }
     if (fiq_pending(c) && !(c->daif & A64_PSTATE_F)) {
         c->npc = c->pc;
         enter_el1(c, 2, 0, 0, false, c->pc);
@@ -663,14 +714,15 @@ enum a64_stop a64_run(struct a64_cpu *c, uint64_t max_insns)
             const uint8_t *h = sim_mem_host(c->mem, (dc->cur->tag << SIM_PAGE_SHIFT) | (pc & 0xffc), 4);
             uint32_t w;
             memcpy(&w, h, 4);
-            e->insn = w;
-            e->h = a64_decode(c->dec, w);
+            a64_decode_entry(c, w, e);
         }
         c->npc = pc + 4;
         e->h(c, e->insn);
+        /* In-order accounting: the class cost, taken-branch cost when control left the
+         * sequential path (docs/model.md "CPU cycle model"). */
+        c->cycles += c->npc == pc + 4 ? e->cost : e->cost_taken;
         c->pc = c->npc;
         n++;
-        c->cycles++;
         if (c->stop)
             break;
     }

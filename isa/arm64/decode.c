@@ -49,6 +49,7 @@ static unsigned popcount32(uint32_t x)
 struct a64_dline {
     uint32_t mask, match;
     a64_handler h;
+    unsigned line; /* index into a64_lines */
 };
 struct a64_decoder {
     struct a64_dline *bucket[16];
@@ -86,7 +87,7 @@ struct a64_decoder *a64_decoder_create(uint32_t features)
              * still shadows less specific lines) but with the UNDEF handler. */
             a64_handler h = (features >> a64_lines[i].feature) & 1 ? a64_lines[i].handler
                                                                     : a64_h_unalloc;
-            d->bucket[b][d->n[b]++] = (struct a64_dline){mask, match, h};
+            d->bucket[b][d->n[b]++] = (struct a64_dline){mask, match, h, i};
         }
         /* qsort is not stable: sort (index order among equals is irrelevant, the table
          * has no overlapping lines of equal specificity; tests/isa/arm64 checks that). */
@@ -112,6 +113,75 @@ a64_handler a64_decode(const struct a64_decoder *d, uint32_t insn)
         if ((insn & l[i].mask) == l[i].match)
             return l[i].h;
     return a64_h_unalloc;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Cost class of one instruction (docs/model.md "CPU cycle model"), from the line's name
+ * and handler group, plus the load/store direction bits where one line covers both:
+ * ARM DDI0487 C4.1.88, register/immediate forms: opc (bits 23:22) == 00 is a store for
+ * general registers; for SIMD&FP registers (V = 1) and for pairs, exclusives and the
+ * AdvSIMD structure forms bit 22 is L (1 = load). */
+enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn)
+{
+    if (idx >= A64_NLINES)
+        return A64_COST_ALU;
+    const struct a64_line *l = &a64_lines[idx];
+    const char *n = l->name;
+    if (l->handler == a64_h_unalloc)
+        return A64_COST_ALU;
+    if (!strcmp(n, "udiv") || !strcmp(n, "sdiv"))
+        return A64_COST_DIV;
+    if (l->handler == a64_h_dp3)
+        return A64_COST_MUL;
+    if (l->handler == a64_h_b || l->handler == a64_h_cb || l->handler == a64_h_tb ||
+        l->handler == a64_h_bcond || l->handler == a64_h_br)
+        return A64_COST_BRANCH;
+    if (l->handler == a64_h_eret)
+        return A64_COST_ERET;
+    if (!strcmp(n, "dmb") || !strcmp(n, "dsb") || !strcmp(n, "isb") || !strcmp(n, "sb"))
+        return A64_COST_BARRIER;
+    if (l->handler == a64_h_msr_mrs || l->handler == a64_h_msr_imm || l->handler == a64_h_sys)
+        return A64_COST_SYSREG;
+    if (a64_insn_class(idx) != A64_CLASS_LDST)
+        return A64_COST_ALU;
+    /* Loads and stores. Atomic read-modify-writes count as loads (the load issues). */
+    if (starts(n, "cas") || starts(n, "swp") || starts(n, "prfm") || starts(n, "ldr_lit") ||
+        starts(n, "ldrsw_lit") || starts(n, "ldapr"))
+        return A64_COST_LOAD;
+    if (starts(n, "ldst_")) {
+        bool v = A64_BIT(insn, 26);
+        if (!v)
+            return A64_BITS(insn, 23, 22) == 0 ? A64_COST_STORE : A64_COST_LOAD;
+        return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
+    }
+    if (starts(n, "st") && !strchr(n, '_'))
+        return A64_COST_STORE; /* stxr, stlxr, stxp, stlxp, stlr, st1... */
+    if (starts(n, "ld") && !strchr(n, '_') && l->handler == a64_h_atomic)
+        return A64_COST_LOAD;
+    return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
+}
+
+void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry *e)
+{
+    const struct a64_decoder *d = c->dec;
+    unsigned b = (insn >> 25) & 0xf;
+    const struct a64_dline *l = d->bucket[b];
+    e->insn = insn;
+    e->h = a64_h_unalloc;
+    e->cost = e->cost_taken = c->cost[A64_COST_ALU];
+    for (unsigned i = 0, n = d->n[b]; i < n; i++) {
+        if ((insn & l[i].mask) == l[i].match) {
+            enum a64_cost_class k = a64_cost_class_of(l[i].line, insn);
+            e->h = l[i].h;
+            e->cost = c->cost[k];
+            e->cost_taken = k == A64_COST_BRANCH ? c->cost_branch_taken : c->cost[k];
+            return;
+        }
+    }
 }
 
 /* ---- table introspection ---- */

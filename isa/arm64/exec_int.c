@@ -8,9 +8,11 @@ static inline uint64_t width_mask(bool sf)
 }
 
 /* AddWithCarry (ARM DDI0487 J1 shared/functions/integer/AddWithCarry). */
-static uint64_t add_with_carry(struct a64_cpu *c, uint64_t x, uint64_t y, unsigned carry, bool sf,
-                               bool setflags)
+static inline __attribute__((always_inline)) uint64_t
+add_with_carry(struct a64_cpu *c, uint64_t x, uint64_t y, unsigned carry, bool sf, bool setflags)
 {
+    if (!setflags) /* the flags are the expensive part; without S only the sum is needed */
+        return sf ? x + y + carry : (uint32_t)(x + y + carry);
     uint64_t r;
     uint32_t n, z, cf, v;
     if (sf) {

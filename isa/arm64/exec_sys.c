@@ -34,6 +34,72 @@ static bool cnt_el0_ok(const struct a64_cpu *c, uint32_t enc)
     }
 }
 
+/* HCR_EL2 trap controls for EL1 system-register accesses (ARM DDI0487 D17.2.48). */
+#define HCR_TID1 (1ull << 16)
+#define HCR_TID2 (1ull << 17)
+#define HCR_TID3 (1ull << 18)
+#define HCR_TACR (1ull << 21)
+#define HCR_TVM (1ull << 26)
+#define HCR_TRVM (1ull << 30)
+
+/* The virtual-memory control registers trapped by HCR_EL2.TVM (writes) and TRVM (reads):
+ * SCTLR, TTBR0, TTBR1, TCR, ESR, FAR, AFSR0, AFSR1, MAIR, AMAIR, CONTEXTIDR (_EL1). */
+static bool tvm_reg(uint32_t enc)
+{
+    switch (enc) {
+    case R(3, 0, 1, 0, 0): case R(3, 0, 2, 0, 0): case R(3, 0, 2, 0, 1): case R(3, 0, 2, 0, 2):
+    case R(3, 0, 5, 2, 0): case R(3, 0, 6, 0, 0): case R(3, 0, 5, 1, 0): case R(3, 0, 5, 1, 1):
+    case R(3, 0, 10, 2, 0): case R(3, 0, 10, 3, 0): case R(3, 0, 13, 0, 1):
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Does an EL1 MRS/MSR of enc trap to EL2 under the current HCR_EL2? ARM DDI0487 D17.2.48:
+ * TVM/TRVM above; TID3 the ID group 3 registers (op0 3, op1 0, CRn 0, CRm 1..7, reserved
+ * encodings included); TID1 REVIDR_EL1 and AIDR_EL1; TID2 CTR_EL0, CCSIDR_EL1, CLIDR_EL1,
+ * CSSELR_EL1; TACR ACTLR_EL1. Only EL1 accesses are considered (the EL0 accesses to these
+ * registers are UNDEFINED or trapped to EL1 first). */
+static bool el2_traps(const struct a64_cpu *c, uint32_t enc, bool read)
+{
+    uint64_t h = c->hcr_el2;
+    if (!c->have_el2 || !c->el2_sysreg_traps || c->el != 1 || !(h & (HCR_TVM | HCR_TRVM | HCR_TID1 | HCR_TID2 |
+                                             HCR_TID3 | HCR_TACR)))
+        return false;
+    if (tvm_reg(enc))
+        return (h & (read ? HCR_TRVM : HCR_TVM)) != 0;
+    if ((h & HCR_TID3) && (enc >> 7) == (R(3, 0, 0, 0, 0) >> 7) && ((enc >> 3) & 15) >= 1)
+        return read;
+    if ((h & HCR_TID1) && (enc == R(3, 0, 0, 0, 6) || enc == R(3, 1, 0, 0, 7)))
+        return read;
+    if ((h & HCR_TID2) && (enc == R(3, 3, 0, 0, 1) || enc == R(3, 1, 0, 0, 0) ||
+                           enc == R(3, 1, 0, 0, 1) || enc == R(3, 2, 0, 0, 0)))
+        return true;
+    if ((h & HCR_TACR) && enc == R(3, 0, 1, 0, 1))
+        return true;
+    return false;
+}
+
+/* GICv3 CPU interface system registers (ARM IHI0069 12.2, AArch64 encodings): ICC_PMR_EL1
+ * (3,0,4,6,0) and CRn 12: CRm 8 (group 0 IAR/EOIR/HPPIR/BPR/AP0Rn), CRm 9 (AP1Rn), CRm 11
+ * (DIR, RPR, SGI1R, ASGI1R, SGI0R), CRm 12 (group 1 IAR/EOIR/HPPIR/BPR, CTLR, SRE, IGRPEN0/1). */
+static bool icc_reg(uint32_t enc)
+{
+    if (enc == R(3, 0, 4, 6, 0))
+        return true;
+    if ((enc >> 7) != (R(3, 0, 12, 0, 0) >> 7))
+        return false;
+    unsigned crm = (enc >> 3) & 15, op2 = enc & 7;
+    switch (crm) {
+    case 8: return true;
+    case 9: return op2 < 4;
+    case 11: return op2 == 1 || op2 == 3 || op2 >= 5;
+    case 12: return true;
+    default: return false;
+    }
+}
+
 static void translation_changed(struct a64_cpu *c)
 {
     c->dc->cur = NULL; /* the VA page -> decoded page shortcut depends on the translation */
@@ -47,6 +113,27 @@ int a64_sysreg_access(struct a64_cpu *c, uint32_t enc, bool read, uint64_t *val,
     bool el0 = c->el == 0;
     bool ro = false;
 
+    if (el2_traps(c, enc, read)) {
+        /* Trapped to EL2: EC 0x18 with the MSR/MRS ISS (ARM DDI0487 D17.2.37). */
+        unsigned op0 = enc >> 14, op1 = (enc >> 11) & 7, crn = (enc >> 7) & 15;
+        unsigned crm = (enc >> 3) & 15, op2 = enc & 7;
+        uint32_t iss = op0 << 20 | op2 << 17 | op1 << 14 | crn << 10 | rt << 5 | crm << 1 |
+                       (read ? 1 : 0);
+        a64_trap_el2(c, A64_EC_SYSREG, iss, 0, 0, c->pc);
+        return -1;
+    }
+    if (icc_reg(enc)) {
+        /* ICC_SRE_EL1 and friends: EL1 and up only; the GIC model decides the rest. */
+        if (el0 || !c->gic_hook)
+            return -ENOENT;
+        uint64_t gv = read ? 0 : *val;
+        int r = c->gic_hook(c->gic_opaque, c, enc, !read, &gv);
+        if (r)
+            return -ENOENT;
+        if (read)
+            *val = gv;
+        return 0;
+    }
     if (a64_model_id_reg(c, enc, val)) {
         if (!read || el0)
             return -ENOENT;
@@ -343,10 +430,13 @@ int a64_sysreg_read(struct a64_cpu *c, uint32_t enc, uint64_t *val)
 {
     unsigned el = c->el, spsel = c->spsel;
     uint64_t cpacr = c->cpacr_el1;
+    bool el2 = c->have_el2;
+    c->have_el2 = false; /* the caller (EL2 model, tests) is not trapped by HCR_EL2 */
     c->el = 1;
     c->spsel = 1;
     c->cpacr_el1 = 3u << 20;
     int r = a64_sysreg_access(c, enc, true, val, 31);
+    c->have_el2 = el2;
     c->el = el;
     c->spsel = spsel;
     if (enc != R(3, 0, 1, 0, 2))
@@ -361,10 +451,13 @@ int a64_sysreg_write(struct a64_cpu *c, uint32_t enc, uint64_t val)
     unsigned el = c->el, spsel = c->spsel;
     uint64_t cpacr = c->cpacr_el1;
     bool is_cpacr = enc == R(3, 0, 1, 0, 2);
+    bool el2 = c->have_el2;
+    c->have_el2 = false;
     c->el = 1;
     c->spsel = 1;
     c->cpacr_el1 = 3u << 20;
     int r = a64_sysreg_access(c, enc, false, &val, 31);
+    c->have_el2 = el2;
     c->el = el;
     c->spsel = spsel;
     if (!is_cpacr)
