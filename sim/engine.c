@@ -3,10 +3,12 @@
 
 extern const struct sim_engine sim_engine_a64_bare;
 extern const struct sim_engine sim_engine_a64_xen;
+extern const struct sim_engine sim_engine_x64_bare;
 
 static const struct sim_engine *const engines[] = {
     &sim_engine_a64_bare,
     &sim_engine_a64_xen,
+    &sim_engine_x64_bare,
     NULL,
 };
 
