@@ -15,7 +15,7 @@ best_mips() {  # args: hvsim run options; prints the best MIPS of $REPEATS runs
     best=0
     i=0
     while [ $i -lt "$REPEATS" ]; do
-        m=$(./build/hvsim run --arch arm64 --bare --image "$IMG" --no-db "$@" 2>&1 >/dev/null |
+        m=$(./build/hvsim run --no-db "$@" 2>&1 >/dev/null |
             sed -n 's/.* \([0-9.]*\) MIPS.*/\1/p')
         best=$(echo "$m $best" | awk '{print ($1 > $2) ? $1 : $2}')
         i=$((i + 1))
@@ -25,9 +25,19 @@ best_mips() {  # args: hvsim run options; prints the best MIPS of $REPEATS runs
 
 printf '%-14s %14s %14s %8s\n' "cpu model" "MIPS (cache)" "MIPS (off)" "ratio"
 for cpu in cortex-a57 neoverse-n1; do
-    on=$(best_mips --cpu "$cpu")
-    off=$(best_mips --cpu "$cpu" --cache off)
+    on=$(best_mips --arch arm64 --bare --image "$IMG" --cpu "$cpu")
+    off=$(best_mips --arch arm64 --bare --image "$IMG" --cpu "$cpu" --cache off)
     printf '%-14s %14s %14s %8s\n' "$cpu" "$on" "$off" \
         "$(echo "$on $off" | awk '{printf "%.2f", ($2 > 0) ? $1 / $2 : 0}')"
 done
-echo "guest: $IMG (bare mode, MMU off; every data access goes through the TLB-less cache model)"
+echo "guest: $IMG (bare mode, MMU off; every data access goes through the cache model)"
+echo
+printf '%-44s %10s\n' "other guests (cortex-a57 / skylake)" "MIPS"
+LOOP=build/tests/isa/arm64/guests/mmuloop.elf
+[ -f "$LOOP" ] && printf '%-44s %10s\n' "arm64 bare, MMU on (TLB model), $(basename $LOOP)" \
+    "$(best_mips --arch arm64 --bare --image "$LOOP")"
+X86=build/workloads/x86_64/bare-demo.elf
+[ -f "$X86" ] && printf '%-44s %10s\n' "x86_64 bare, paging on (TLB model), bare-demo" \
+    "$(best_mips --arch x86_64 --bare --image "$X86")"
+printf '%-44s %10s\n' "arm64 under the Xen model, runstate kpti=1" \
+    "$(best_mips --workload runstate:kpti=1,vcpus=2)"
