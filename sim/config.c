@@ -72,6 +72,17 @@ int sim_config_json(const struct sim_config *c, const char *image_sha256, const 
         fprintf(f, "\"load_addr\":%llu,", (unsigned long long)c->load_addr);
     fprintf(f, "\"vpl011\":%s,\"max_insns\":%llu", c->vpl011 ? "true" : "false",
             (unsigned long long)c->max_insns);
+    if (c->confidential) /* only when used: hashes of runs without it stay valid */
+        fprintf(f, ",\"confidential\":true");
+    if (c->ndomains) {   /* likewise: --domain SPEC, in order */
+        fprintf(f, ",\"domains\":[");
+        for (unsigned i = 0; i < c->ndomains; i++) {
+            if (i)
+                fputc(',', f);
+            sim_json_str(f, c->domains[i]);
+        }
+        fputc(']', f);
+    }
     if (extra_json)
         fprintf(f, ",\"model\":%s", extra_json);
     fputc('}', f);

@@ -30,6 +30,10 @@ struct sim_config {
     bool have_load_addr;
     uint64_t load_addr;
     bool vpl011;
+    bool confidential;          /* --confidential: modelled confidential VM (docs/hv.md) */
+#define SIM_MAX_EXTRA_DOMAINS 3
+    const char *domains[SIM_MAX_EXTRA_DOMAINS]; /* --domain SPEC: domains 2.. (docs/hv.md) */
+    unsigned ndomains;
     uint64_t seed;
     uint64_t max_insns;         /* 0 = no limit */
     /* outputs: not part of the config hash */

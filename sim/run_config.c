@@ -60,6 +60,11 @@ static void run_help(FILE *f)
         "  --cmdline STR           guest command line (device tree /chosen/bootargs, PVH cmdline)\n"
         "  --initrd FILE           initial ramdisk\n"
         "  --vpl011                give the guest Xen's emulated PL011 (SBSA UART at 0x22000000)\n"
+        "  --confidential          modelled confidential VM: the hypervisor cannot translate\n"
+        "                          guest VAs (VA buffers -EFAULT); guest-physical access works\n"
+        "  --domain SPEC           one more domain (repeatable, up to 3): workload=NAME[:k=v,..]\n"
+        "                          or image=F[,mem=M][,vcpus=N][,cmdline=TEXT]; with several\n"
+        "                          domains each console line starts '(d<N>) '\n"
         "\n"
         "Output:\n"
         "  --db FILE               results database (default $HVSIM_DB or hvsim.db)\n"
@@ -76,7 +81,7 @@ static void run_help(FILE *f)
 enum {
     OPT_ARCH = 256, OPT_IMAGE, OPT_WORKLOAD, OPT_BARE, OPT_LOAD_ADDR, OPT_MAX_INSNS, OPT_SEED,
     OPT_CPU, OPT_TLB, OPT_PWC, OPT_CACHE, OPT_MEM, OPT_VCPUS, OPT_PCPUS, OPT_TIMESLICE,
-    OPT_PROFILE, OPT_RUNSTATE, OPT_CMDLINE, OPT_INITRD, OPT_VPL011, OPT_DB, OPT_NO_DB,
+    OPT_PROFILE, OPT_RUNSTATE, OPT_CMDLINE, OPT_INITRD, OPT_VPL011, OPT_CONFIDENTIAL, OPT_DOMAIN, OPT_DB, OPT_NO_DB,
     OPT_STATS, OPT_STATS_JSON, OPT_DUMP, OPT_TRACE, OPT_HELP,
 };
 
@@ -101,6 +106,8 @@ static const struct option run_opts[] = {
     {"cmdline", required_argument, NULL, OPT_CMDLINE},
     {"initrd", required_argument, NULL, OPT_INITRD},
     {"vpl011", no_argument, NULL, OPT_VPL011},
+    {"confidential", no_argument, NULL, OPT_CONFIDENTIAL},
+    {"domain", required_argument, NULL, OPT_DOMAIN},
     {"db", required_argument, NULL, OPT_DB},
     {"no-db", no_argument, NULL, OPT_NO_DB},
     {"stats", no_argument, NULL, OPT_STATS},
@@ -201,6 +208,13 @@ static int parse_run_args(int argc, char **argv, struct sim_config *c, char **wo
         case OPT_CMDLINE: c->cmdline = optarg; break;
         case OPT_INITRD: c->initrd = optarg; break;
         case OPT_VPL011: c->vpl011 = true; break;
+        case OPT_CONFIDENTIAL: c->confidential = true; break;
+        case OPT_DOMAIN:
+            if (c->ndomains >= SIM_MAX_EXTRA_DOMAINS)
+                return usage(err, errlen, "at most %d --domain options",
+                             SIM_MAX_EXTRA_DOMAINS);
+            c->domains[c->ndomains++] = optarg;
+            break;
         case OPT_DB: c->db = optarg; break;
         case OPT_NO_DB: c->no_db = true; break;
         case OPT_STATS: c->print_stats = true; break;

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "hv/arm/internal.h"
+#include "sim/loader.h"
+#include "sim/workload.h"
 
 /* Stage-2 descriptor bits (ARM DDI0487 D8.3 "Translation table descriptor formats",
  * D8.5.5 stage-2 attributes): MemAttr[5:2] = 0b1111 Normal Inner/Outer Write-Back,
@@ -217,10 +219,9 @@ static int fdt_cells(void *fdt, const char *name, const uint32_t *c, unsigned n)
     return fdt_property(fdt, name, v, n * 4);
 }
 
-static int build_fdt(struct hv_arm *hv, void *fdt, size_t size, uint64_t initrd_ipa,
-                     uint64_t initrd_len)
+static int build_fdt(struct hv_arm *hv, struct hv_domain *d, const char *cmdline, void *fdt,
+                     size_t size, uint64_t initrd_ipa, uint64_t initrd_len)
 {
-    struct hv_domain *d = &hv->dom;
     const struct sim_config *c = &hv->m->cfg;
     unsigned maj = hv->prof->xen_version >> 16, min = hv->prof->xen_version & 0xffff;
     char s[64];
@@ -241,7 +242,7 @@ static int build_fdt(struct hv_arm *hv, void *fdt, size_t size, uint64_t initrd_
         F(fdt_property_cell(fdt, "#size-cells", 2));
     }
     F(fdt_begin_node(fdt, "chosen"));
-    F(fdt_property_string(fdt, "bootargs", c->cmdline ? c->cmdline : ""));
+    F(fdt_property_string(fdt, "bootargs", cmdline ? cmdline : ""));
     if (initrd_len) {
         F(fdt_property_u64(fdt, "linux,initrd-start", initrd_ipa));
         F(fdt_property_u64(fdt, "linux,initrd-end", initrd_ipa + initrd_len));
@@ -378,26 +379,198 @@ static uint64_t kernel_start(const struct sim_image *img)
     return s;
 }
 
+void hv_console_write(struct hv_domain *d, const char *s, size_t n)
+{
+    FILE *f = d->hv->m->console;
+    if (d->hv->ndoms <= 1) {
+        fwrite(s, 1, n, f);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!d->con_midline)
+            fprintf(f, "(d%u) ", d->id);
+        fputc(s[i], f);
+        d->con_midline = s[i] != '\n';
+    }
+}
+
+/* What one domain is built from. */
+struct dom_spec {
+    unsigned id;
+    uint64_t ram_pa, mem;
+    unsigned vcpus;
+    const char *cmdline, *initrd;
+    const struct sim_image *img;
+    bool confidential;
+};
+
+static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
+                     size_t errlen);
+
+/* Parse one --domain SPEC (docs/hv.md "Several domains"): "workload=NAME[:k=v,...]" or
+ * "image=F[,mem=SIZE][,vcpus=N][,cmdline=TEXT]" (cmdline last: it takes the rest). */
+static int parse_domain_spec(const char *spec, uint64_t dflt_mem, char *path, size_t plen,
+                             char *cmdline, size_t clen, uint64_t *mem, unsigned *vcpus,
+                             char *err, size_t errlen)
+{
+    *mem = dflt_mem;
+    *vcpus = 1;
+    cmdline[0] = 0;
+    if (!strncmp(spec, "workload=", 9)) {
+        char name[64];
+        const char *w = spec + 9, *colon = strchr(w, ':');
+        size_t n = colon ? (size_t)(colon - w) : strlen(w);
+        if (!n || n >= sizeof(name)) {
+            snprintf(err, errlen, "--domain %s: bad workload name", spec);
+            return -EINVAL;
+        }
+        memcpy(name, w, n);
+        name[n] = 0;
+        if (sim_workload_image(name, "arm64", path, plen)) {
+            snprintf(err, errlen, "--domain %s: workload '%s' for arm64 is not built", spec, name);
+            return -ENOENT;
+        }
+        if (colon) {
+            snprintf(cmdline, clen, "%s", colon + 1);
+            const char *v = strstr(cmdline, "vcpus=");
+            if (v && (v == cmdline || v[-1] == ',' || v[-1] == ' '))
+                *vcpus = (unsigned)strtoul(v + 6, NULL, 10);
+        }
+        return 0;
+    }
+    path[0] = 0;
+    const char *p = spec;
+    while (*p) {
+        const char *e = strchr(p, ','), *end = e ? e : p + strlen(p);
+        if (!strncmp(p, "cmdline=", 8)) {
+            snprintf(cmdline, clen, "%s", p + 8);
+            break;
+        }
+        char val[512];
+        const char *eq = memchr(p, '=', (size_t)(end - p));
+        if (!eq || (size_t)(end - eq - 1) >= sizeof(val)) {
+            snprintf(err, errlen, "--domain %s: expected key=value", spec);
+            return -EINVAL;
+        }
+        memcpy(val, eq + 1, (size_t)(end - eq - 1));
+        val[end - eq - 1] = 0;
+        size_t kl = (size_t)(eq - p);
+        if (kl == 5 && !strncmp(p, "image", 5)) {
+            snprintf(path, plen, "%s", val);
+        } else if (kl == 3 && !strncmp(p, "mem", 3)) {
+            char *x;
+            uint64_t v = strtoull(val, &x, 0);
+            if (*x == 'M' || *x == 'm')
+                v <<= 20;
+            else if (*x == 'G' || *x == 'g')
+                v <<= 30;
+            *mem = v;
+        } else if (kl == 5 && !strncmp(p, "vcpus", 5)) {
+            *vcpus = (unsigned)strtoul(val, NULL, 10);
+        } else {
+            snprintf(err, errlen, "--domain %s: unknown key '%.*s'", spec, (int)kl, p);
+            return -EINVAL;
+        }
+        p = e ? e + 1 : end;
+    }
+    if (!path[0]) {
+        snprintf(err, errlen, "--domain %s: give image=FILE or workload=NAME", spec);
+        return -EINVAL;
+    }
+    if (*mem < (16ull << 20) || *mem > (4ull << 30) || (*mem & 0x1fffff)) {
+        snprintf(err, errlen, "--domain %s: mem must be 16M..4G in 2 MiB units", spec);
+        return -EINVAL;
+    }
+    return 0;
+}
+
 int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
 {
     struct machine *m = hv->m;
-    struct hv_domain *d = &hv->dom;
     int rc = sim_mem_add_ram(&m->mem, "xen", HV_MEM_BASE, HV_MEM_SIZE);
     if (rc) {
         snprintf(err, errlen, "cannot add the hypervisor's memory: %s", strerror(-rc));
         return rc;
     }
     hv->hv_brk = HV_MEM_BASE;
-    d->hv = hv;
-    d->id = 1;
-    d->vmid = 1;
-    d->ram_ipa = SIM_A64_RAM_BASE;
-    d->ram_pa = SIM_A64_RAM_BASE; /* domain 1's RAM is the machine's RAM region, IPA == PA */
-    d->ram_size = m->cfg.mem_bytes;
-    d->nvcpus = m->cfg.vcpus ? m->cfg.vcpus : 1;
-    if (d->nvcpus > HV_MAX_VCPUS) {
-        snprintf(err, errlen, "at most %u vCPUs per domain in this model", HV_MAX_VCPUS);
+    if (m->cfg.ndomains + 1 > HV_MAX_DOMS) {
+        snprintf(err, errlen, "at most %u domains in this model", HV_MAX_DOMS);
         return -EINVAL;
+    }
+    hv->ndoms = 1 + m->cfg.ndomains;
+    /* domain 1's RAM is the machine's RAM region, IPA == PA */
+    struct dom_spec s0 = {1, SIM_A64_RAM_BASE, m->cfg.mem_bytes, m->cfg.vcpus ? m->cfg.vcpus : 1,
+                          m->cfg.cmdline, m->cfg.initrd, &m->image, m->cfg.confidential};
+    rc = build_one(hv, &hv->dom[0], &s0, err, errlen);
+    /* Domains 2..N: the same guest memory map (RAM bank at IPA 0x40000000), backed by their
+     * own RAM region at PA (N-1) * 64 GiB, below the hypervisor's memory. */
+    static const char *const names[HV_MAX_DOMS] = {"ram", "d2", "d3", "d4"};
+    for (unsigned k = 1; !rc && k < hv->ndoms; k++) {
+        struct hv_domain *d = &hv->dom[k];
+        char path[1024];
+        uint64_t mem;
+        unsigned vcpus;
+        rc = parse_domain_spec(m->cfg.domains[k - 1], m->cfg.mem_bytes, path, sizeof(path),
+                               d->cmdline, sizeof(d->cmdline), &mem, &vcpus, err, errlen);
+        if (rc)
+            return rc;
+        struct sim_load_opts lo = {.ram_base = SIM_A64_RAM_BASE};
+        struct sim_image img;
+        memset(&img, 0, sizeof(img));
+        char e2[256];
+        if ((rc = sim_image_parse(path, &lo, &img, e2, sizeof(e2)))) {
+            snprintf(err, errlen, "--domain %s: %s: %s", m->cfg.domains[k - 1], path, e2);
+            return rc;
+        }
+        uint64_t pa = (uint64_t)k << 36;
+        rc = sim_mem_add_ram(&m->mem, names[k], pa, mem);
+        for (unsigned i = 0; !rc && i < img.info.nseg; i++) {
+            const struct sim_image_segment *sg = &img.info.seg[i];
+            if (sg->paddr < SIM_A64_RAM_BASE || sg->paddr + sg->memsz > SIM_A64_RAM_BASE + mem)
+                rc = -ERANGE;
+            else
+                rc = sim_mem_write_buf(&m->mem, pa + (sg->paddr - SIM_A64_RAM_BASE), sg->data,
+                                       sg->filesz);
+        }
+        if (rc) {
+            snprintf(err, errlen, "--domain %s: cannot load %s into its RAM: %s",
+                     m->cfg.domains[k - 1], path, strerror(-rc));
+            sim_image_free(&img);
+            return rc;
+        }
+        struct dom_spec s = {k + 1, pa, mem, vcpus, d->cmdline, NULL, &img, m->cfg.confidential};
+        rc = build_one(hv, d, &s, err, errlen);
+        sim_image_free(&img);
+    }
+    return rc;
+}
+
+static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
+                     size_t errlen)
+{
+    struct machine *m = hv->m;
+    int rc;
+    d->hv = hv;
+    d->id = s->id;
+    d->confidential = s->confidential;
+    d->vmid = s->id;
+    d->ram_ipa = SIM_A64_RAM_BASE;
+    d->ram_pa = s->ram_pa;
+    d->ram_size = s->mem;
+    d->nvcpus = s->vcpus;
+    if (d->nvcpus < 1 || d->nvcpus > HV_MAX_VCPUS ||
+        hv->nvcpus_all + d->nvcpus > HV_MAX_ALL_VCPUS) {
+        snprintf(err, errlen, "at most %u vCPUs per domain and %u in all in this model",
+                 HV_MAX_VCPUS, HV_MAX_ALL_VCPUS);
+        return -EINVAL;
+    }
+    if (hv->ndoms > 1) { /* per-domain counters only with several domains */
+    d->st_rs_updates = sim_stats_addf(&m->stats, "count", "runstate area updates of this domain",
+                                      "hv.d%u.runstate.updates", d->id);
+    d->st_rs_failures = sim_stats_addf(&m->stats, "count", "runstate area updates lost",
+                                       "hv.d%u.runstate.failures", d->id);
+    d->st_hcalls = sim_stats_addf(&m->stats, "count", "hypercalls made by this domain",
+                                  "hv.d%u.hypercalls", d->id);
     }
     uint64_t root = hv_alloc(hv, 8192, 8192);
     if (!root) {
@@ -429,8 +602,8 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
     /* Modules: DTB (and initrd) placed by xen/arch/arm/kernel.c place_modules(). */
     uint8_t *initrd = NULL;
     size_t initrd_len = 0;
-    if (m->cfg.initrd && (rc = read_file(m->cfg.initrd, &initrd, &initrd_len))) {
-        snprintf(err, errlen, "cannot read initrd %s: %s", m->cfg.initrd, strerror(-rc));
+    if (s->initrd && (rc = read_file(s->initrd, &initrd, &initrd_len))) {
+        snprintf(err, errlen, "cannot read initrd %s: %s", s->initrd, strerror(-rc));
         return rc;
     }
     size_t fdt_size = 16384;
@@ -439,11 +612,11 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
         free(initrd);
         return -ENOMEM;
     }
-    rc = build_fdt(hv, fdt, fdt_size, 0, 0);
+    rc = build_fdt(hv, d, s->cmdline, fdt, fdt_size, 0, 0);
     uint64_t dtb_len = rc ? 0 : fdt_totalsize(fdt);
     uint64_t modsize = ((dtb_len + 7) & ~7ull) + initrd_len;
     uint64_t rambase = d->ram_ipa, ramend = d->ram_ipa + d->ram_size;
-    uint64_t kbase = kernel_start(&m->image), kend = (kernel_end(&m->image) + MB(2) - 1) & ~(MB(2) - 1);
+    uint64_t kbase = kernel_start(s->img), kend = (kernel_end(s->img) + MB(2) - 1) & ~(MB(2) - 1);
     uint64_t ram128 = rambase + MB(128), modbase = 0;
     if (!rc) {
         if (ramend >= ram128 + modsize && kend < ram128)
@@ -457,7 +630,7 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
     }
     uint64_t initrd_ipa = modbase + ((dtb_len + 7) & ~7ull);
     if (!rc && initrd_len)
-        rc = build_fdt(hv, fdt, fdt_size, initrd_ipa, initrd_len);
+        rc = build_fdt(hv, d, s->cmdline, fdt, fdt_size, initrd_ipa, initrd_len);
     if (!rc && modbase + modsize > ramend)
         rc = -ENOSPC;
     if (rc) {
@@ -488,9 +661,10 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
         d->vcpu[i] = v;
         v->d = d;
         v->id = i;
-        v->gid = i;
-        v->pcpu = i % hv->npcpus;
-        v->cpu = a64_cpu_create(&m->mem, &m->stats, idm, m->cfg.seed + i, err, errlen);
+        v->gid = hv->nvcpus_all;
+        hv->vcpus[hv->nvcpus_all++] = v;
+        v->pcpu = v->gid % hv->npcpus;
+        v->cpu = a64_cpu_create(&m->mem, &m->stats, idm, m->cfg.seed + v->gid, err, errlen);
         if (!v->cpu)
             return -EINVAL;
         v->cpu->cpu_hz = m->clock.hz;
@@ -499,7 +673,7 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
         v->link.who = MMU_WHO_GUEST;
         a64_mmu_attach(v->cpu, &v->link);
         v->ctx_pa = hv_alloc(hv, 1024, 64);
-        a64_cpu_reset(v->cpu, m->image.info.entry, 1);
+        a64_cpu_reset(v->cpu, s->img->info.entry, 1);
         struct a64_cpu *c = v->cpu;
         c->have_el2 = true;
         c->hcr_el2 = HCR_GUEST;

@@ -152,7 +152,7 @@ static void console_drain(struct hv_vcpu *cur, struct hv_domain *d)
         buf[n++] = (char)rd(cur, d->console_pa + CONS_OUT + (cons % CONS_OUT_SIZE), 1);
         cons++;
     }
-    fwrite(buf, 1, n, d->hv->m->console);
+    hv_console_write(d, buf, n);
     fflush(d->hv->m->console);
     wr(cur, d->console_pa + CONS_OUT_CONS, cons, 4);
 }
@@ -428,9 +428,20 @@ int64_t hv_do_hvm_op(struct hc *h, const uint64_t *a)
 }
 
 /* ---- grant table (xen/common/grant_table.c) ---- */
+/* status codes: xen/include/public/grant_table.h */
 #define GNTST_okay 0
 #define GNTST_general_error (-1)
 #define GNTST_bad_domain (-2)
+#define GNTST_bad_gntref (-3)
+#define GNTST_permission_denied (-8)
+#define GNTST_bad_page (-9)
+#define GNTST_bad_copy_arg (-10)
+#define GNTCOPY_source_gref 1u
+#define GNTCOPY_dest_gref 2u
+#define GTF_permit_access 1u
+#define GTF_type_mask 3u
+#define GTF_readonly 4u
+#define GNT_ENTRIES_PER_FRAME 512u /* struct grant_entry_v1 {flags u16, domid u16, frame u32} */
 
 static int gnttab_grow(struct hv_domain *d, unsigned frames)
 {
@@ -443,14 +454,113 @@ static int gnttab_grow(struct hv_domain *d, unsigned frames)
     return 0;
 }
 
+/* One side of a copy, resolved to the host PA of its frame (gnttab_copy_claim_buf). */
+static int gnttab_copy_claim(struct hc *h, uint64_t u, bool gref, bool write, uint64_t *pa)
+{
+    struct hv_vcpu *v = h->v;
+    struct hv_domain *d = v->d;
+    uint64_t gfn;
+    if (gref) {
+        /* acquire_grant_for_copy: ref < nr_grant_entries else GNTST_bad_gntref; the v1
+         * entry must be GTF_permit_access for this domain (_set_status_v1 "Bad flags or
+         * dom": GNTST_general_error), writable for a destination ("Attempt to write-pin a
+         * r/o grant entry": GNTST_general_error). */
+        unsigned frames = d->gnttab_frames ? d->gnttab_frames : 1;
+        uint32_t ref = (uint32_t)u;
+        if (ref >= frames * GNT_ENTRIES_PER_FRAME)
+            return GNTST_bad_gntref;
+        if (gnttab_grow(d, 1))
+            return GNTST_general_error;
+        uint8_t e[8];
+        hv_read_pa(v, d->gnttab_pa[ref / GNT_ENTRIES_PER_FRAME] +
+                      8ull * (ref % GNT_ENTRIES_PER_FRAME), e, 8);
+        uint16_t flags = (uint16_t)(e[0] | e[1] << 8), dom = (uint16_t)(e[2] | e[3] << 8);
+        if ((flags & GTF_type_mask) != GTF_permit_access || dom != d->id)
+            return GNTST_general_error;
+        if (write && (flags & GTF_readonly))
+            return GNTST_general_error;
+        gfn = le32(e + 4);
+    } else {
+        gfn = u;
+    }
+    /* get_paged_frame: a RAM page of the domain (writable for the destination) */
+    if (gfn >> 28 || hv_p2m_lookup(v, gfn << 12, write, pa) ||
+        !sim_mem_is_ram(&d->hv->m->mem, *pa, 4096))
+        return GNTST_bad_page;
+    return GNTST_okay;
+}
+
+/* gnttab_copy_lock_domain: only DOMID_SELF may name a frame by GFN; a gref side may name
+ * the domain by id (the only domain of this model). */
+static int gnttab_copy_domain(struct hv_domain *d, uint16_t domid, bool gref)
+{
+    if (domid != DOMID_SELF && !gref)
+        return GNTST_permission_denied;
+    return self_domid(d, domid) ? GNTST_okay : GNTST_bad_domain;
+}
+
+/* One struct gnttab_copy (40 bytes: source {u @0, domid @8, offset @10}, dest {u @16,
+ * domid @24, offset @26}, len @32, flags @34, status @36): gnttab_copy_one. */
+static int16_t gnttab_copy_one(struct hc *h, const uint8_t *op)
+{
+    uint64_t su = le64(op), du = le64(op + 16);
+    uint16_t sdom = (uint16_t)(op[8] | op[9] << 8), soff = (uint16_t)(op[10] | op[11] << 8);
+    uint16_t ddom = (uint16_t)(op[24] | op[25] << 8), doff = (uint16_t)(op[26] | op[27] << 8);
+    uint16_t len = (uint16_t)(op[32] | op[33] << 8), flags = (uint16_t)(op[34] | op[35] << 8);
+    bool sg = flags & GNTCOPY_source_gref, dg = flags & GNTCOPY_dest_gref;
+    struct hv_domain *d = h->v->d;
+    int rc;
+    if ((rc = gnttab_copy_domain(d, sdom, sg)) || (rc = gnttab_copy_domain(d, ddom, dg)))
+        return (int16_t)rc;
+    uint64_t spa, dpa;
+    if ((rc = gnttab_copy_claim(h, su, sg, false, &spa)) ||
+        (rc = gnttab_copy_claim(h, du, dg, true, &dpa)))
+        return (int16_t)rc;
+    /* gnttab_copy_buf: "copy beyond page area" */
+    if ((unsigned)soff + len > 4096 || (unsigned)doff + len > 4096)
+        return GNTST_bad_copy_arg;
+    uint8_t tmp[4096];
+    hv_read_pa(h->v, spa + soff, tmp, len);
+    hv_write_pa(h->v, dpa + doff, tmp, len);
+    return GNTST_okay;
+}
+
 int64_t hv_do_grant_table_op(struct hc *h, const uint64_t *a)
 {
     struct hv_domain *d = h->v->d;
-    int cmd = (int)a[0];
+    /* do_grant_table_op: bits above GNTTABOP_CMD_MASK (0xfff) are the continuation's
+     * opaque value, which a guest may not pass (-EINVAL) except to cache_flush (12). */
+    unsigned cmd = (unsigned)a[0] & 0xfffu, opaque = (unsigned)a[0] & ~0xfffu;
     uint64_t arg = a[1], count = a[2] & 0xffffffffu;
     uint8_t b[24];
     memset(b, 0, sizeof(b));
+    if (opaque && cmd != 12) {
+        hv_hc_sub(h, (int)cmd, "opaque");
+        return -XEN_EINVAL;
+    }
     switch (cmd) {
+    case 0:   /* map_grant_ref: struct gnttab_map_grant_ref, 32 bytes, status i16 @18 */
+    case 1: { /* unmap_grant_ref: struct gnttab_unmap_grant_ref, 24 bytes, status i16 @20 */
+        hv_hc_sub(h, (int)cmd, cmd ? "unmap_grant_ref" : "map_grant_ref");
+        if ((int32_t)count < 0)
+            return -XEN_EINVAL;
+        unsigned sz = cmd ? 24 : 32, soff = cmd ? 20 : 18;
+        for (uint64_t i = 0; i < count; i++) {
+            uint8_t op[32];
+            if (hv_hc_from_guest(h, op, arg + sz * i, sz))
+                return -XEN_EFAULT;
+            /* Measured on Xen 4.17 (Debian, arm64 dom0less domU, scripts/realxen.sh): a map
+             * without GNTMAP_host_map|GNTMAP_device_map gives GNTST_bad_gntref ("Bad flags
+             * in grant map op"); every other map, of the domain's own grants, of DOMID_SELF,
+             * of a nonexistent domain, fails with GNTST_general_error and the handle is left
+             * alone; an unmap finds no mapping (GNTST_bad_handle). No mapping is modelled. */
+            int16_t st = cmd ? -4 : (le32(op + 8) & 3) ? GNTST_general_error : GNTST_bad_gntref;
+            uint8_t sb[2] = {(uint8_t)st, (uint8_t)((uint16_t)st >> 8)};
+            if (hv_hc_to_guest(h, arg + sz * i + soff, sb, 2))
+                return -XEN_EFAULT;
+        }
+        return 0;
+    }
     case 2: { /* setup_table {dom u16, nr_frames u32 @4, status i16 @8, frame_list @16} */
         hv_hc_sub(h, 2, "setup_table");
         if (count != 1)
@@ -508,8 +618,27 @@ int64_t hv_do_grant_table_op(struct hc *h, const uint64_t *a)
             return -XEN_EFAULT;
         return rc;
     }
+    case 5: { /* copy: the array of struct gnttab_copy (xen/common/grant_table.c gnttab_copy) */
+        hv_hc_sub(h, 5, "copy");
+        if ((int32_t)count < 0)
+            return -XEN_EINVAL;
+        struct hv_buf ops;
+        int brc = hv_buf_init(h, &ops, arg);
+        if (brc)
+            return brc;
+        for (uint64_t i = 0; i < count; i++) {
+            uint8_t op[40];
+            if (hv_buf_from(h, &ops, 40 * i, op, 40))
+                return -XEN_EFAULT;
+            int16_t st = gnttab_copy_one(h, op);
+            uint8_t sb[2] = {(uint8_t)st, (uint8_t)((uint16_t)st >> 8)};
+            if (hv_buf_to(h, &ops, 40 * i + 36, sb, 2)) /* __copy_field_to_guest(status) */
+                return -XEN_EFAULT;
+        }
+        return 0;
+    }
     default:
-        hv_hc_sub(h, cmd, "unknown");
+        hv_hc_sub(h, (int)cmd, "unknown");
         return -XEN_ENOSYS;
     }
 }
@@ -603,10 +732,14 @@ int64_t hv_do_multicall(struct hc *h, const uint64_t *a)
     hv_hc_sub(h, -1, NULL);
     if (h->depth)
         return -XEN_EINVAL; /* MCSF_in_multicall */
-    uint64_t list = a[0], n = a[1] & 0xffffffffu;
+    uint64_t n = a[1] & 0xffffffffu;
+    struct hv_buf list;
+    int brc = hv_buf_init(h, &list, a[0]);
+    if (brc)
+        return brc;
     for (uint64_t i = 0; i < n; i++) {
         uint8_t e[64];
-        if (hv_hc_from_guest(h, e, list + 64 * i, 64))
+        if (hv_buf_from(h, &list, 64 * i, e, 64))
             return -XEN_EFAULT;
         uint64_t args[5];
         for (unsigned k = 0; k < 5; k++)
@@ -615,7 +748,7 @@ int64_t hv_do_multicall(struct hc *h, const uint64_t *a)
         int64_t r = hv_hc_dispatch(&sub, le64(e), args);
         uint8_t rb[8];
         put64(rb, (uint64_t)r);
-        if (hv_hc_to_guest(h, list + 64 * i + 8, rb, 8))
+        if (hv_buf_to(h, &list, 64 * i + 8, rb, 8))
             return -XEN_EFAULT;
         if (h->v->d->shutdown)
             break;

@@ -96,6 +96,13 @@ int hv_gva_to_pa(struct hv_vcpu *v, uint64_t va, bool write, uint64_t *pa)
     struct hv_arm *hv = v->d->hv;
     const struct mmu_cpu_model *cm = &hv->m->model;
     struct mmu *mmu = pmmu(v);
+    if (v->d->confidential) {
+        /* Modelled confidential VM (docs/hv.md "Confidential guests"): the guest's stage-1
+         * tables and private memory are out of the hypervisor's reach, so a VA cannot be
+         * translated at all: no AT, no software walk, no (XEN) message. */
+        (*hv->st_conf_denied)++;
+        return -EFAULT;
+    }
     struct mmu_a64_regs r;
     a64_mmu_regs(v->cpu, &r);
     hv->translations++;

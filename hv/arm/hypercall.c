@@ -35,6 +35,79 @@ int hv_hc_to_guest(struct hc *h, uint64_t addr, const void *src, uint64_t len)
     return rc;
 }
 
+/* ---- pa-flag buffer descriptors (docs/hv.md "pa-flag encoding": the low two bits of a
+ * buffer address under HV_PA_FLAG, after J. Gross's scatter/gather suggestion, xen-abi.md §7) */
+#define HV_BUF_LINEAR 0u
+#define HV_BUF_SG 1u
+
+int hv_buf_init(struct hc *h, struct hv_buf *b, uint64_t addr)
+{
+    memset(b, 0, sizeof(*b));
+    b->addr = addr;
+    if (!h->pa)
+        return 0; /* a guest VA: every bit is address */
+    switch ((unsigned)(addr & 3)) {
+    case HV_BUF_LINEAR:
+        return 0;
+    case HV_BUF_SG: {
+        uint8_t s0[8];
+        b->sg = true;
+        b->addr = addr & ~3ull;
+        if (b->addr & 7)
+            return -XEN_EINVAL; /* xen_ulong_t slots are naturally aligned */
+        if (hv_hc_from_guest(h, s0, b->addr, 8))
+            return -XEN_EFAULT;
+        for (unsigned i = 0; i < 8; i++)
+            b->sg_off |= (uint64_t)s0[i] << (8 * i);
+        return b->sg_off < 4096 ? 0 : -XEN_EINVAL;
+    }
+    default:
+        return -XEN_EINVAL; /* reserved descriptor types */
+    }
+}
+
+/* Copy [off, off+len) of an S/G buffer page by page: slot 1 + k holds the GFN of page k. */
+static int buf_sg(struct hc *h, const struct hv_buf *b, uint64_t off, void *p, uint64_t len,
+                  bool to)
+{
+    uint8_t *q = p;
+    uint64_t pos = b->sg_off + off;
+    while (len) {
+        uint64_t k = pos >> 12, in = pos & 4095, n = 4096 - in;
+        if (n > len)
+            n = len;
+        uint8_t g[8];
+        uint64_t gfn = 0;
+        if (hv_copy_from_guest_pa(h->v, g, b->addr + 8 * (k + 1), 8))
+            goto fault;
+        for (unsigned i = 0; i < 8; i++)
+            gfn |= (uint64_t)g[i] << (8 * i);
+        if (gfn >> 28)
+            goto fault; /* beyond the 40-bit IPA space */
+        uint64_t ipa = (gfn << 12) | in;
+        if (to ? hv_copy_to_guest_pa(h->v, ipa, q, n) : hv_copy_from_guest_pa(h->v, q, ipa, n))
+            goto fault;
+        q += n;
+        pos += n;
+        len -= n;
+    }
+    return 0;
+fault:
+    h->failed_copy = 1;
+    return -EFAULT;
+}
+
+int hv_buf_from(struct hc *h, const struct hv_buf *b, uint64_t off, void *dst, uint64_t len)
+{
+    return b->sg ? buf_sg(h, b, off, dst, len, false) : hv_hc_from_guest(h, dst, b->addr + off, len);
+}
+
+int hv_buf_to(struct hc *h, const struct hv_buf *b, uint64_t off, const void *src, uint64_t len)
+{
+    return b->sg ? buf_sg(h, b, off, (void *)(uintptr_t)src, len, true)
+                 : hv_hc_to_guest(h, b->addr + off, src, len);
+}
+
 void hv_hc_sub(struct hc *h, int op, const char *name)
 {
     h->subop = op;
@@ -130,11 +203,15 @@ static int64_t do_console_io(struct hc *h, const uint64_t *a)
     switch ((int)a[0]) {
     case 0: { /* CONSOLEIO_write: copied in chunks of at most 127 bytes (kbuf[128]) */
         hv_hc_sub(h, 0, "write");
-        uint64_t count = a[1] & 0xffffffffu, buf = a[2];
+        uint64_t count = a[1] & 0xffffffffu, off = 0;
         char kbuf[128];
+        struct hv_buf buf;
+        int brc = hv_buf_init(h, &buf, a[2]);
+        if (brc)
+            return brc;
         while (count) {
             uint64_t k = count < sizeof(kbuf) - 1 ? count : sizeof(kbuf) - 1;
-            if (hv_hc_from_guest(h, kbuf, buf, k))
+            if (hv_buf_from(h, &buf, off, kbuf, k))
                 return -XEN_EFAULT;
             /* A domU's output is filtered to printable characters, tab and newline
              * (guest_console_write, "Strip non-printable characters"). */
@@ -144,8 +221,8 @@ static int64_t do_console_io(struct hc *h, const uint64_t *a)
                 if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n')
                     kbuf[n++] = (char)c;
             }
-            fwrite(kbuf, 1, n, m->console);
-            buf += k;
+            hv_console_write(h->v->d, kbuf, n);
+            off += k;
             count -= k;
         }
         fflush(m->console);
@@ -289,11 +366,15 @@ void hv_update_runstate_area(struct hv_vcpu *v)
     uint64_t c0 = v->cpu->cycles, tlb0 = *hv->hv_dtlb_miss, r0 = hv_refs(hv);
     int rc = runstate_write(v);
     (*hv->st_rs_updates)++;
+    if (v->d->st_rs_updates)
+        (*v->d->st_rs_updates)++;
     *hv->st_rs_cycles += v->cpu->cycles - c0;
     *hv->st_rs_tlb_misses += *hv->hv_dtlb_miss - tlb0;
     *hv->st_rs_walkrefs += hv_refs(hv) - r0;
     if (rc) {
         (*hv->st_rs_failures)++;
+        if (v->d->st_rs_failures)
+            (*v->d->st_rs_failures)++;
         char det[96];
         snprintf(det, sizeof(det), "d%uv%u va 0x%" PRIx64 " el%u state %s", v->d->id, v->id,
                  v->area.va, v->cpu->el, hv_runstate_name(v->rs.state));
@@ -588,6 +669,8 @@ void hv_hypercall(struct hv_vcpu *v, uint64_t c0)
         nr &= ~(uint64_t)HV_PA_FLAG;
     }
     const uint64_t a[5] = {c->x[0], c->x[1], c->x[2], c->x[3], c->x[4]};
+    if (v->d->st_hcalls)
+        (*v->d->st_hcalls)++;
     int64_t ret = hv_hc_dispatch(&h, nr, a);
     c->x[0] = (uint64_t)ret;
     hv_charge(v, hv->m->model.cost_vmentry);

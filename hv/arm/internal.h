@@ -35,6 +35,8 @@
 #define HV_MEM_SIZE (64ull << 20)
 
 #define HV_MAX_VCPUS 8
+#define HV_MAX_DOMS 4            /* domains in one run (--domain, docs/hv.md) */
+#define HV_MAX_ALL_VCPUS 16      /* vCPUs of all domains together */
 #define HV_MAX_PCPUS 8
 #define HV_NR_IRQS 64          /* SGIs, PPIs and SPIs 32..63 (vPL011 is SPI 32) */
 
@@ -121,6 +123,10 @@ struct hv_domain {
     bool shutdown;
     unsigned shutdown_reason;
     uint64_t dtb_ipa;
+    bool confidential;       /* modelled confidential VM: no VA access by the hypervisor */
+    bool con_midline;        /* console output of this domain is in the middle of a line */
+    char cmdline[512];       /* domains 2..N: /chosen/bootargs */
+    uint64_t *st_rs_updates, *st_rs_failures, *st_hcalls; /* hv.d<N>.* */
     /* vGIC distributor (GICv2) */
     uint32_t gicd_ctlr;
     uint32_t spi_enable[1], spi_pending[1], spi_active[1];
@@ -141,12 +147,16 @@ struct hv_domain {
     unsigned populated;      /* pages handed out by populate_physmap */
 };
 
+/* Console output of a domain, exactly as written; with more than one domain each line is
+ * prefixed "(d<N>) " (docs/hv.md). */
+void hv_console_write(struct hv_domain *d, const char *s, size_t n);
+
 struct hv_pcpu {
     unsigned id;
     struct mmu *mmu;         /* TLBs, walk caches and data caches of this physical CPU */
     uint64_t now;            /* cycles */
     struct hv_vcpu *curr;    /* NULL: idle */
-    struct hv_vcpu *runq[HV_MAX_VCPUS * 2];
+    struct hv_vcpu *runq[HV_MAX_ALL_VCPUS * 2];
     unsigned nrunq;
     uint64_t slice_end;
 };
@@ -155,7 +165,10 @@ struct hv_arm {
     struct machine *m;
     const struct hv_profile *prof;
     enum hv_runstate_policy policy;
-    struct hv_domain dom;    /* domain 1 */
+    struct hv_domain dom[HV_MAX_DOMS]; /* domains 1..ndoms (dom[0] is domain 1) */
+    unsigned ndoms;
+    struct hv_vcpu *vcpus[HV_MAX_ALL_VCPUS]; /* every vCPU, by gid */
+    unsigned nvcpus_all;
     struct hv_pcpu pcpu[HV_MAX_PCPUS];
     unsigned npcpus;
     uint64_t slice_cycles;
@@ -167,7 +180,7 @@ struct hv_arm {
     /* counters */
     uint64_t *st_rs_updates, *st_rs_failures, *st_rs_cycles, *st_rs_tlb_misses, *st_rs_walkrefs,
         *st_rs_copies, *st_traps, *st_trap_cycles, *st_ctxsw, *st_ctxsw_cycles, *st_translations,
-        *st_xlate_fallback, *st_xlate_failed, *st_mmio, *st_vtimer, *st_wfi;
+        *st_xlate_fallback, *st_xlate_failed, *st_mmio, *st_vtimer, *st_wfi, *st_conf_denied;
     /* hv.* counters read to measure one hypercall */
     uint64_t *hv_refs_s1, *hv_refs_s2, *hv_sw_s1, *hv_sw_s2, *hv_dtlb_miss;
     uint64_t translations;   /* guest-memory translations made by copy_*_guest_* */
@@ -198,6 +211,22 @@ struct hc {
 int hv_hc_from_guest(struct hc *h, void *dst, uint64_t addr, uint64_t len);
 int hv_hc_to_guest(struct hc *h, uint64_t addr, const void *src, uint64_t len);
 void hv_hc_sub(struct hc *h, int op, const char *name);
+
+/* A buffer argument of a hypercall that accepts pa-flag descriptors (console_io, multicall,
+ * grant copy; docs/hv.md "pa-flag encoding"). Without the flag it is a guest VA; with it the
+ * low two bits of the address select the descriptor type: 0 a linear guest-physical buffer,
+ * 1 a scatter/gather list (xen_ulong_t slot 0 = offset into the first page, then one GFN per
+ * page), 2 and 3 reserved. */
+struct hv_buf {
+    uint64_t addr;           /* VA or IPA of byte 0 (linear), or the IPA of the S/G list */
+    bool sg;
+    uint64_t sg_off;         /* slot 0 of the list */
+};
+/* 0, or -XEN_EINVAL for a reserved descriptor type / an S/G offset beyond the page. */
+int hv_buf_init(struct hc *h, struct hv_buf *b, uint64_t addr);
+/* Copy len bytes at byte offset off of the buffer; -EFAULT (and h->failed_copy) on failure. */
+int hv_buf_from(struct hc *h, const struct hv_buf *b, uint64_t off, void *dst, uint64_t len);
+int hv_buf_to(struct hc *h, const struct hv_buf *b, uint64_t off, const void *src, uint64_t len);
 /* Dispatch one hypercall by number (multicall re-enters here). */
 int64_t hv_hc_dispatch(struct hc *h, uint64_t nr, const uint64_t *a);
 

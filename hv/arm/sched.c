@@ -46,13 +46,15 @@ static void runq_push(struct hv_pcpu *p, struct hv_vcpu *v)
 
 static struct hv_vcpu *runq_pop(struct hv_pcpu *p)
 {
-    if (!p->nrunq)
-        return NULL;
-    struct hv_vcpu *v = p->runq[0];
-    memmove(&p->runq[0], &p->runq[1], (p->nrunq - 1) * sizeof(p->runq[0]));
-    p->nrunq--;
-    v->on_runq = false;
-    return v;
+    while (p->nrunq) {
+        struct hv_vcpu *v = p->runq[0];
+        memmove(&p->runq[0], &p->runq[1], (p->nrunq - 1) * sizeof(p->runq[0]));
+        p->nrunq--;
+        v->on_runq = false;
+        if (!v->d->shutdown)
+            return v; /* a shut-down domain's vCPUs leave the queues (domain_shutdown) */
+    }
+    return NULL;
 }
 
 /* ---- the virtual timer (ARM DDI0487 D11.2.4; Xen vtimer.c) ---- */
@@ -237,10 +239,9 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
 /* Wake the blocked vCPUs of p whose virtual timer has fired by `now`. */
 static void fire_timers(struct hv_arm *hv, struct hv_pcpu *p, uint64_t now)
 {
-    struct hv_domain *d = &hv->dom;
-    for (unsigned i = 0; i < d->nvcpus; i++) {
-        struct hv_vcpu *v = d->vcpu[i];
-        if (v->pcpu != p->id || v == p->curr || !v->online)
+    for (unsigned i = 0; i < hv->nvcpus_all; i++) {
+        struct hv_vcpu *v = hv->vcpus[i];
+        if (v->pcpu != p->id || v == p->curr || !v->online || v->d->shutdown)
             continue;
         uint64_t saved = hv->now;
         hv->now = vtimer_deadline(v) < now ? vtimer_deadline(v) : now;
@@ -252,11 +253,10 @@ static void fire_timers(struct hv_arm *hv, struct hv_pcpu *p, uint64_t now)
 /* Earliest timer of a vCPU on p that is not running (UINT64_MAX if none). */
 static uint64_t next_timer(struct hv_arm *hv, struct hv_pcpu *p)
 {
-    struct hv_domain *d = &hv->dom;
     uint64_t t = UINT64_MAX;
-    for (unsigned i = 0; i < d->nvcpus; i++) {
-        struct hv_vcpu *v = d->vcpu[i];
-        if (v->pcpu != p->id || v == p->curr || !v->online)
+    for (unsigned i = 0; i < hv->nvcpus_all; i++) {
+        struct hv_vcpu *v = hv->vcpus[i];
+        if (v->pcpu != p->id || v == p->curr || !v->online || v->d->shutdown)
             continue;
         uint64_t dl = vtimer_deadline(v);
         if (dl < t)
@@ -268,8 +268,8 @@ static uint64_t next_timer(struct hv_arm *hv, struct hv_pcpu *p)
 static uint64_t total_insns(struct hv_arm *hv)
 {
     uint64_t n = 0;
-    for (unsigned i = 0; i < hv->dom.nvcpus; i++)
-        n += hv->dom.vcpu[i]->cpu->insns;
+    for (unsigned i = 0; i < hv->nvcpus_all; i++)
+        n += hv->vcpus[i]->cpu->insns;
     return n;
 }
 
@@ -295,6 +295,22 @@ static enum a64_stop run_chunk(struct hv_vcpu *v, uint64_t deadline, uint64_t bu
     return A64_STOP_MAX_INSNS;
 }
 
+static bool all_shut_down(const struct hv_arm *hv)
+{
+    for (unsigned i = 0; i < hv->ndoms; i++)
+        if (!hv->dom[i].shutdown)
+            return false;
+    return true;
+}
+
+static struct hv_domain *first_running(struct hv_arm *hv)
+{
+    for (unsigned i = 0; i < hv->ndoms; i++)
+        if (!hv->dom[i].shutdown)
+            return &hv->dom[i];
+    return &hv->dom[0];
+}
+
 static void finish(struct hv_arm *hv)
 {
     struct machine *m = hv->m;
@@ -302,13 +318,14 @@ static void finish(struct hv_arm *hv)
     for (unsigned i = 0; i < hv->npcpus; i++)
         if (hv->pcpu[i].now > maxc)
             maxc = hv->pcpu[i].now;
-    for (unsigned i = 0; i < hv->dom.nvcpus; i++)
-        if (hv->dom.vcpu[i]->cpu->cycles > maxc && hv->pcpu[hv->dom.vcpu[i]->pcpu].curr ==
-                                                       hv->dom.vcpu[i])
-            maxc = hv->dom.vcpu[i]->cpu->cycles;
+    for (unsigned i = 0; i < hv->nvcpus_all; i++)
+        if (hv->vcpus[i]->cpu->cycles > maxc && hv->pcpu[hv->vcpus[i]->pcpu].curr ==
+                                                    hv->vcpus[i])
+            maxc = hv->vcpus[i]->cpu->cycles;
     m->clock.cycles = maxc;
     m->insns = total_insns(hv);
-    hv_vpl011_flush(&hv->dom);
+    for (unsigned i = 0; i < hv->ndoms; i++)
+        hv_vpl011_flush(&hv->dom[i]);
     for (size_t i = 0; i < hv->nevents; i++)
         hv->events[i].detail = hv->event_detail[i];
     m->events = hv->events;
@@ -316,13 +333,13 @@ static void finish(struct hv_arm *hv)
     m->hcalls = hv->hc.rows;
     m->nhcalls = hv->hc.n;
     /* runstate times in the counters (ns) */
-    for (unsigned i = 0; i < hv->dom.nvcpus; i++) {
-        struct hv_vcpu *v = hv->dom.vcpu[i];
+    for (unsigned i = 0; i < hv->nvcpus_all; i++) {
+        struct hv_vcpu *v = hv->vcpus[i];
         static const char *const st[] = {"running", "runnable", "blocked", "offline"};
         for (unsigned s = 0; s < 4; s++) {
             uint64_t *ctr = sim_stats_addf(&m->stats, "ns", "time in this runstate (Xen "
                                            "vcpu_runstate_info.time[])", "hv.d%u.v%u.runstate.%s",
-                                           hv->dom.id, v->id, st[s]);
+                                           v->d->id, v->id, st[s]);
             if (ctr)
                 *ctr = v->rs.time[s];
         }
@@ -334,15 +351,15 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
     (void)err;
     (void)errlen;
     struct machine *m = hv->m;
-    struct hv_domain *d = &hv->dom;
-    for (unsigned i = 0; i < d->nvcpus; i++)
-        if (d->vcpu[i]->online)
-            runq_push(&hv->pcpu[d->vcpu[i]->pcpu], d->vcpu[i]);
+    struct hv_domain *d = &hv->dom[0];
+    for (unsigned i = 0; i < hv->nvcpus_all; i++)
+        if (hv->vcpus[i]->online)
+            runq_push(&hv->pcpu[hv->vcpus[i]->pcpu], hv->vcpus[i]);
     for (unsigned i = 0; i < hv->npcpus; i++)
         schedule(hv, &hv->pcpu[i]);
     enum sim_outcome out = SIM_OUT_NONE;
     for (;;) {
-        if (d->shutdown)
+        if (all_shut_down(hv))
             break;
         uint64_t done = total_insns(hv);
         if (m->cfg.max_insns && done >= m->cfg.max_insns) {
@@ -364,6 +381,7 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
         }
         if (!p) {
             out = SIM_OUT_CRASH;
+            d = first_running(hv);
             snprintf(m->outcome_detail, sizeof(m->outcome_detail),
                      "every vCPU of d%u is blocked or off with no timer pending", d->id);
             break;
@@ -376,9 +394,9 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
                 fire_timers(hv, p, best);
                 if (!p->nrunq) {
                     /* the timer fired into a vCPU that stays blocked: avoid spinning */
-                    for (unsigned i = 0; i < d->nvcpus; i++)
-                        if (d->vcpu[i]->pcpu == p->id && vtimer_deadline(d->vcpu[i]) <= best)
-                            d->vcpu[i]->cpu->cntv_ctl |= 2;
+                    for (unsigned i = 0; i < hv->nvcpus_all; i++)
+                        if (hv->vcpus[i]->pcpu == p->id && vtimer_deadline(hv->vcpus[i]) <= best)
+                            hv->vcpus[i]->cpu->cntv_ctl |= 2;
                 }
             }
             schedule(hv, p);
@@ -393,6 +411,7 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
         if (hv->npcpus > 1 && p->now + PCPU_QUANTUM_CYCLES < deadline)
             deadline = p->now + PCPU_QUANTUM_CYCLES;
         uint64_t budget = m->cfg.max_insns ? m->cfg.max_insns - done : UINT64_MAX;
+        d = v->d;
         enum a64_stop s = run_chunk(v, deadline, budget);
         hv->now = v->cpu->cycles;
         switch (s) {
@@ -424,19 +443,33 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
         hv->now = p->now;
         vtimer_check(v, p->now);
         fire_timers(hv, p, p->now);
-        if (d->shutdown)
+        if (all_shut_down(hv))
             break;
         if (!runnable(v) || v->yielded || p->now >= p->slice_end)
             schedule(hv, p);
     }
-    if (d->shutdown) {
-        /* SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3, watchdog 4, soft_reset 5 */
+    if (out == SIM_OUT_NONE && all_shut_down(hv)) {
+        /* SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3, watchdog 4, soft_reset 5. With
+         * several domains the run's outcome is crash if any domain crashed (the first such
+         * one is named), else poweroff. */
         static const char *const why[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
                                           "soft_reset"};
+        d = &hv->dom[0];
+        for (unsigned i = 0; i < hv->ndoms; i++) {
+            unsigned r = hv->dom[i].shutdown_reason;
+            if (r != 0 && r != 1) {
+                d = &hv->dom[i];
+                break;
+            }
+        }
         unsigned r = d->shutdown_reason;
         out = (r == 0 || r == 1) ? SIM_OUT_POWEROFF : SIM_OUT_CRASH;
-        snprintf(m->outcome_detail, sizeof(m->outcome_detail), "d%u shut down: %s", d->id,
-                 r < 6 ? why[r] : "unknown reason");
+        if (hv->ndoms > 1 && out == SIM_OUT_POWEROFF)
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
+                     "all %u domains shut down: d1 %s", hv->ndoms, r < 6 ? why[r] : "unknown");
+        else
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail), "d%u shut down: %s", d->id,
+                     r < 6 ? why[r] : "unknown reason");
     }
     m->outcome = out;
     finish(hv);
@@ -501,6 +534,8 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
         "AT S12E1 translations that failed (software walk tried)");
     CTR(st_xlate_failed, "hv.guestcopy.walk_failed", "count",
         "guest VAs neither AT nor the software walk could translate");
+    CTR(st_conf_denied, "hv.guestcopy.confidential_denied", "count",
+        "guest VAs refused without a walk (--confidential)");
     CTR(st_mmio, "hv.mmio", "count", "emulated MMIO accesses (vGIC, vPL011)");
     CTR(st_vtimer, "hv.vtimer.fired", "count", "virtual timer interrupts injected");
     CTR(st_wfi, "hv.wfx", "count", "WFI/WFE traps");
@@ -534,17 +569,17 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
 
 int hv_arm_dump_state(struct hv_arm *hv, FILE *f)
 {
-    if (!hv->dom.nvcpus || !hv->dom.vcpu[0])
+    if (!hv->dom[0].nvcpus || !hv->dom[0].vcpu[0])
         return -ENOSYS;
-    return a64_dump_state_json(hv->dom.vcpu[0]->cpu, f);
+    return a64_dump_state_json(hv->dom[0].vcpu[0]->cpu, f);
 }
 
 void hv_arm_destroy(struct hv_arm *hv)
 {
     if (!hv)
         return;
-    for (unsigned i = 0; i < HV_MAX_VCPUS; i++) {
-        struct hv_vcpu *v = hv->dom.vcpu[i];
+    for (unsigned i = 0; i < HV_MAX_DOMS * HV_MAX_VCPUS; i++) {
+        struct hv_vcpu *v = hv->dom[i / HV_MAX_VCPUS].vcpu[i % HV_MAX_VCPUS];
         if (!v)
             continue;
         if (v->cpu)

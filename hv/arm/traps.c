@@ -123,10 +123,17 @@ static int fetch_insn(struct hv_vcpu *v, uint32_t *insn)
 {
     uint8_t b[4];
     int rc;
+    /* A confidential guest's memory is out of reach, but the AArch64 core reports no ISV
+     * syndrome (ISS[24]) for any access: the instruction stands in for the syndrome the
+     * hardware gives a single-register load/store (ARM DDI0487 D17.2.37), so it is read here
+     * regardless, and handle_dabt refuses the forms that would have ISV=0 (writeback). */
+    bool conf = v->d->confidential;
+    v->d->confidential = false;
     if (v->cpu->sctlr_el1 & 1)
         rc = hv_copy_from_guest_va(v, b, v->cpu->pc, 4);
     else
         rc = hv_copy_from_guest_pa(v, b, v->cpu->pc, 4);
+    v->d->confidential = conf;
     if (rc)
         return rc;
     *insn = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -165,7 +172,8 @@ static void handle_dabt(struct hv_vcpu *v, uint32_t esr)
         mi.write = (iss >> 6) & 1;
     } else {
         uint32_t insn;
-        if (fetch_insn(v, &insn) || decode_ldst(insn, &mi)) {
+        if (fetch_insn(v, &insn) || decode_ldst(insn, &mi) ||
+            (v->d->confidential && mi.wback)) {
             /* try_handle_mmio: "Unable to decode instruction" -> data abort injected */
             hv_inject_dabt(v, c->trap.far);
             return;

@@ -340,7 +340,7 @@ int hv_vgic_mmio(struct hv_vcpu *v, uint64_t ipa, bool write, unsigned size, uin
 void hv_vpl011_flush(struct hv_domain *d)
 {
     if (d->uart_len) {
-        fwrite(d->uart_line, 1, d->uart_len, d->hv->m->console);
+        hv_console_write(d, d->uart_line, d->uart_len);
         fflush(d->hv->m->console);
         d->uart_len = 0;
     }

@@ -23,7 +23,10 @@
  * Parameters: min=N (default 8) max=N (default 65536) size=N (min = max = N) cross=0|1 (that
  * variant only; default both) reps=N (default 5) flavour=va|pa-flag (pa: the same as pa-flag)
  * ops=all|console_io|multicall|grant_copy|memory_op. multicall batches hold size/64 entries,
- * at least one. */
+ * at least one. sg=1 (with flavour=pa-flag): the console_io buffer, the multicall list and the
+ * grant-copy op array are passed as scatter/gather descriptors (address of a list of
+ * xen_ulong_t: slot 0 = offset into the first page, then one GFN per page, with low bits 01;
+ * docs/hv.md "pa-flag encoding"); memory_op keeps a linear address. */
 #include "../lib/arm64/rt.h"
 #include "../lib/xen.h"
 
@@ -54,6 +57,24 @@ static uint8_t *buf;             /* 18 pages: data */
 static uint8_t *dst;             /* 17 pages: grant copy destination */
 static const char *flavour;
 static int pa_unsupported;
+static int use_sg;
+static uint64_t sglist[24] __attribute__((aligned(8)));
+
+/* A buffer argument: its VA, its guest-physical address, or (sg=1) an S/G descriptor. */
+static uint64_t baddr(const void *p, uint64_t len)
+{
+    if (!use_pa)
+        return (uint64_t)p;
+    if (!use_sg)
+        return wl_va_to_pa(p);
+    uint64_t va = (uint64_t)p, off = va & 4095, pages = (off + len + 4095) / 4096;
+    if (pages > 23)
+        wl_panic("hcall-buf: S/G list too short");
+    sglist[0] = off;
+    for (uint64_t k = 0; k < pages; k++)
+        sglist[1 + k] = wl_va_to_pa((const void *)(va - off + 4096 * k)) >> 12;
+    return wl_va_to_pa(sglist) | 1;
+}
 
 static uint64_t addr(const void *p)
 {
@@ -109,7 +130,7 @@ static uint8_t *start(int cross)
 
 static long op_console(uint64_t size, int cross)
 {
-    return hcall(__HYPERVISOR_console_io, CONSOLEIO_write, size, addr(start(cross)));
+    return hcall(__HYPERVISOR_console_io, CONSOLEIO_write, size, baddr(start(cross), size));
 }
 
 static long mc_bad;
@@ -122,7 +143,7 @@ static long op_multicall(uint64_t size, int cross)
         e[i].result = (uint64_t)-1;
         e[i].args[0] = XENVER_version;
     }
-    long rc = hcall(__HYPERVISOR_multicall, addr(e), n, 0);
+    long rc = hcall(__HYPERVISOR_multicall, baddr(e, n * sizeof(*e)), n, 0);
     if (rc == 0)
         for (uint64_t i = 0; i < n; i++)
             mc_bad += (e[i].result >> 16) != 4;   /* (major << 16) | minor, major 4 */
@@ -147,7 +168,7 @@ static long op_grant_copy(uint64_t size, int cross)
         c[i].flags = 0;
         c[i].status = 1;
     }
-    long rc = hcall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, addr(c), n);
+    long rc = hcall(__HYPERVISOR_grant_table_op, GNTTABOP_copy, baddr(c, n * sizeof(*c)), n);
     gc_status = c[0].status;
     return rc;
 }
@@ -176,7 +197,8 @@ int wl_main(void)
     /* flavour=pa is taken as pa-flag: the flag is the only way to pass a buffer by physical
      * address to these hypercalls. */
     use_pa = wl_param_is("flavour", "pa-flag", 0) || wl_param_is("flavour", "pa", 0);
-    flavour = use_pa ? "pa-flag" : "va";
+    use_sg = use_pa && wl_param_u64("sg", 0) != 0;
+    flavour = !use_pa ? "va" : use_sg ? "pa-flag-sg" : "pa-flag";
     buf = wl_pages_alloc(18, 4096);
     dst = wl_pages_alloc(17, 4096);
     if (!buf || !dst)

@@ -156,7 +156,8 @@ int main(u64 dtb)
     u64 tramp = mmu_on();
     puts_("mmu on\n");
     /* pa-flag: bit 30 of the hypercall number makes buffer arguments guest-physical */
-    static const char pf[] = "pf\n";
+    /* 8-byte aligned: the low two bits of a flagged buffer address are the descriptor type */
+    static const char pf[] __attribute__((aligned(8))) = "pf\n";
     put_dec("paflag_pa ", hcall(HYPERVISOR_console_io | 0x40000000ul, 0, 3, (u64)pf));
     put_dec("paflag_va ", hcall(HYPERVISOR_console_io | 0x40000000ul, 0, 3, KERNEL_VA_BASE + (u64)pf));
     u64 pa = (u64)&area1;
