@@ -672,6 +672,7 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
         v->link.mmu = hv->pcpu[v->pcpu].mmu;
         v->link.who = MMU_WHO_GUEST;
         a64_mmu_attach(v->cpu, &v->link);
+        a64_set_cost_model(v->cpu, &m->model); /* in-order cycle model (docs/model.md) */
         v->ctx_pa = hv_alloc(hv, 1024, 64);
         a64_cpu_reset(v->cpu, s->img->info.entry, 1);
         struct a64_cpu *c = v->cpu;
