@@ -62,7 +62,7 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
     a64_cpu_reset(b->cpu, m->image.info.entry, 1);
 
     /* Run in slices so that an unlimited run still checks for completion regularly. */
-    const uint64_t slice = 1ull << 24;
+    const uint64_t slice = 1ull << 18; /* short enough for a sample every 10^6 cycles */
     enum a64_stop stop = A64_STOP_NONE;
     for (;;) {
         uint64_t budget = slice;
@@ -76,6 +76,7 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
                 budget = left;
         }
         stop = a64_run(b->cpu, budget);
+        sim_sampler_tick(&m->sampler, &m->stats, b->cpu->cycles);
         if (stop != A64_STOP_MAX_INSNS)
             break;
         if (!m->cfg.max_insns)

@@ -89,7 +89,7 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
     b->cpu->cr3 = cr3;
     b->cpu->gpr[X86_RSP] = m->mem.regions[0].base + m->mem.regions[0].size;
 
-    const uint64_t slice = 1ull << 24;
+    const uint64_t slice = 1ull << 18; /* short enough for a sample every 10^6 cycles */
     enum x86_stop stop = X86_STOP_NONE;
     for (;;) {
         uint64_t budget = slice;
@@ -103,6 +103,7 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
                 budget = left;
         }
         stop = x86_run(b->cpu, budget);
+        sim_sampler_tick(&m->sampler, &m->stats, b->cpu->cycles);
         if (stop != X86_STOP_MAX_INSNS)
             break;
     }

@@ -14,6 +14,7 @@ int sim_machine_init(struct machine *m, const struct sim_config *cfg, char *err,
     m->console = stdout;
     sim_mem_init(&m->mem);
     sim_stats_init(&m->stats);
+    sim_sampler_init(&m->sampler);
     m->clock.hz = 2000000000ull; /* replaced by the CPU model's frequency when a core attaches */
     uint64_t base = cfg->arch == SIM_ARCH_X64 ? SIM_X64_RAM_BASE : SIM_A64_RAM_BASE;
     if (cfg->mem_bytes < (1ull << 20) || (cfg->mem_bytes & (SIM_PAGE_SIZE - 1))) {
@@ -75,7 +76,15 @@ int sim_machine_run(struct machine *m, char *err, size_t errlen)
                  sim_engine_missing(m->cfg.arch, m->cfg.bare));
         return -ENOSYS;
     }
-    return e->run(m, err, errlen);
+    int rc = e->run(m, err, errlen);
+    if (!rc) {
+        sim_sampler_finish(&m->sampler, &m->stats, m->clock.cycles);
+        if (!m->samples) {
+            m->samples = m->sampler.rows;
+            m->nsamples = m->sampler.nrows;
+        }
+    }
+    return rc;
 }
 
 int sim_machine_dump_state(struct machine *m, FILE *f)
@@ -93,6 +102,7 @@ void sim_machine_destroy(struct machine *m)
         e->destroy(m);
     sim_image_free(&m->image);
     sim_mem_destroy(&m->mem);
+    sim_sampler_free(&m->sampler);
     sim_stats_destroy(&m->stats);
 }
 

@@ -12,6 +12,7 @@
 #include "sim/config.h"
 #include "sim/loader.h"
 #include "sim/mem.h"
+#include "sim/sampler.h"
 #include "results/results.h"
 #include "sim/stats.h"
 
@@ -52,6 +53,8 @@ struct machine {
     size_t nevents;
     const struct res_sample *samples;
     size_t nsamples;
+    struct sim_sampler sampler; /* counter time samples; stored as samples when the engine
+                                   sets none of its own */
 };
 
 /* Set up memory for cfg (RAM at the arch's base, cfg->mem_bytes) and counters.

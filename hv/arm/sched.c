@@ -441,6 +441,7 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
             break;
         p->now = v->cpu->cycles;
         hv->now = p->now;
+        sim_sampler_tick(&m->sampler, &m->stats, p->now);
         vtimer_check(v, p->now);
         fire_timers(hv, p, p->now);
         if (all_shut_down(hv))
