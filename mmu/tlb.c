@@ -51,12 +51,20 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu_tlb *t, const struct mmu_tlb_tag
     for (uint64_t m = t->shifts; m; m &= m - 1) {
         unsigned s = (unsigned)__builtin_ctzll(m);
         uint64_t vpn = ia >> s;
+        struct mmu_tlb_entry **hp = &t->hint[(vpn ^ s) & 63];
+        struct mmu_tlb_entry *e = *hp;
+        if (e && e->valid && e->page_shift == s && e->vpn == vpn && tag_match(e, tag)) {
+            e->lru = ++t->clock;
+            t->mru = e;
+            return e;
+        }
         struct mmu_tlb_entry *set = set_of(t, vpn);
         for (unsigned w = 0; w < t->ways; w++) {
-            struct mmu_tlb_entry *e = &set[w];
+            e = &set[w];
             if (e->valid && e->page_shift == s && e->vpn == vpn && tag_match(e, tag)) {
                 e->lru = ++t->clock;
                 t->mru = e;
+                *hp = e;
                 return e;
             }
         }

@@ -57,6 +57,10 @@ struct mmu_tlb {
     uint64_t shifts;          /* bit s set: entries of page_shift s may be present */
     struct mmu_tlb_entry *mru;
     bool fast;
+    /* Search shortcut, no model state: the entry a vpn was last found in, checked before the
+     * set is scanned. At most one valid entry can match a (tag, address) (mmu_tlb_fill
+     * removes overlapping ones), so a verified hint is exactly what the scan would find. */
+    struct mmu_tlb_entry *hint[64];
 };
 
 /* entries == 0: an always-missing, never-filling TLB. ways must divide entries
