@@ -172,6 +172,10 @@ struct hv_arm {
     struct hv_pcpu pcpu[HV_MAX_PCPUS];
     unsigned npcpus;
     uint64_t slice_cycles;
+    /* With --seed N > 0, each slice ends up to timer_slack later (Xen's timers may fire that
+     * late: xen/common/timer.c, timer_slack default 50 us), drawn from a xorshift64 seeded by
+     * N; seed 0 keeps every slice exact. This is what varies between seeds of a sweep. */
+    uint64_t slack_cycles, slack_rng;
     uint64_t hv_brk;         /* bump allocator in hypervisor memory */
     struct hv_hcall_stats hc;
     struct res_event *events;

@@ -182,6 +182,19 @@ static void ctxt_switch_to(struct hv_vcpu *v)
                                  CTXT_BYTES, false));
 }
 
+/* Length of the next time slice (see slack_cycles in internal.h). */
+static uint64_t slice_len(struct hv_arm *hv)
+{
+    if (!hv->slack_cycles)
+        return hv->slice_cycles;
+    uint64_t x = hv->slack_rng;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    hv->slack_rng = x;
+    return hv->slice_cycles + x % hv->slack_cycles;
+}
+
 static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
 {
     struct hv_vcpu *prev = p->curr;
@@ -193,7 +206,7 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
         prev->yielded = false;
     if (prev && runnable(prev)) {
         if (!p->nrunq) {
-            p->slice_end = p->now + hv->slice_cycles;
+            p->slice_end = p->now + slice_len(hv);
             return; /* nothing else to run: keep going, no context switch */
         }
         (void)yielded; /* a yield and an expired slice both go behind the queue */
@@ -201,7 +214,7 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
     }
     struct hv_vcpu *next = runq_pop(p);
     if (next == prev) {
-        p->slice_end = p->now + hv->slice_cycles;
+        p->slice_end = p->now + slice_len(hv);
         return;
     }
     uint64_t ns = ns_of(hv, p->now);
@@ -232,7 +245,7 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
         p->now = next->cpu->cycles;
     }
     p->curr = next;
-    p->slice_end = p->now + hv->slice_cycles;
+    p->slice_end = p->now + slice_len(hv);
     hv->now = p->now;
 }
 
@@ -512,6 +525,10 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
     hv->slice_cycles = (uint64_t)((unsigned __int128)ts * m->clock.hz / 1000000u);
     if (!hv->slice_cycles)
         hv->slice_cycles = 1;
+    if (m->cfg.seed) {
+        hv->slack_cycles = (uint64_t)((unsigned __int128)50 * m->clock.hz / 1000000u);
+        hv->slack_rng = m->cfg.seed * 0x9e3779b97f4a7c15ull | 1;
+    }
     hv_hcall_stats_init(&hv->hc, &m->stats);
     struct sim_stats *s = &m->stats;
 #define CTR(field, name, unit, desc) hv->field = sim_stats_add(s, name, unit, desc)
