@@ -8,17 +8,18 @@
 
 void a64_mmu_regs(const struct a64_cpu *c, struct mmu_a64_regs *r)
 {
-    memset(r, 0, sizeof(*r));
-    r->sctlr_el1 = c->sctlr_el1;
-    r->tcr_el1 = c->tcr_el1;
-    r->ttbr0_el1 = c->ttbr0_el1;
-    r->ttbr1_el1 = c->ttbr1_el1;
-    r->mair_el1 = c->mair_el1;
-    r->hcr_el2 = c->hcr_el2;
-    r->vtcr_el2 = c->vtcr_el2;
-    r->vttbr_el2 = c->vttbr_el2;
-    r->pan = c->pan;
-    r->pa_bits = c->model->pa_bits;
+    *r = (struct mmu_a64_regs){
+        .sctlr_el1 = c->sctlr_el1,
+        .tcr_el1 = c->tcr_el1,
+        .ttbr0_el1 = c->ttbr0_el1,
+        .ttbr1_el1 = c->ttbr1_el1,
+        .mair_el1 = c->mair_el1,
+        .hcr_el2 = c->hcr_el2,
+        .vtcr_el2 = c->vtcr_el2,
+        .vttbr_el2 = c->vttbr_el2,
+        .pan = c->pan,
+        .pa_bits = c->model->pa_bits,
+    };
 }
 
 static int hook_xlate(void *opaque, struct a64_cpu *c, uint64_t va, unsigned acc,
