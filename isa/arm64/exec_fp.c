@@ -1,6 +1,7 @@
 /* isa/arm64/exec_fp.c - the SIMD&FP subset implemented so far: FMOV (general), MOVI/MVNI/
  * ORR/BIC/FMOV (vector, immediate), DUP, INS, UMOV/SMOV, vector logical and ADD/SUB
- * (ARM DDI0487 C7). Everything else in the SIMD&FP space decodes as UNDEFINED. */
+ * (ARM DDI0487 C7). The other AdvSIMD integer instructions are in exec_simd.c, scalar and
+ * vector floating point in exec_fpu.c; what no table line claims decodes as UNDEFINED. */
 #include "isa/arm64/a64_internal.h"
 
 static uint64_t elem_get(const struct a64_cpu *c, unsigned r, unsigned esize_log2, unsigned idx)
@@ -55,7 +56,12 @@ void a64_h_fmov_gen(struct a64_cpu *c, uint32_t insn)
     case 0xcf: /* FMOV Vd.D[1], Xn */
         break;
     default:
-        a64_undef(c); /* conversions (SCVTF, FCVTZS, ...) are not implemented yet */
+        if (!a64_fp_cvt_int_valid(insn)) {
+            a64_undef(c); /* half precision (FEAT_FP16) and unallocated encodings */
+            return;
+        }
+        if (a64_fp_check(c))
+            a64_fp_cvt_int(c, insn);
         return;
     }
     if (!a64_fp_check(c))
