@@ -481,7 +481,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     if (a_exc && b_exc && (c->exc.esr >> 26) == 0x25 && c->exc.pc >= SEQ_PC &&
         c->exc.pc < SEQ_PC + 4 * SEQ) {
         uint32_t fw = code[(c->exc.pc - SEQ_PC) / 4];
-        v_unknown = (fw & 0xbf400000u) == 0x0c400000u; /* L = 1 in the structure groups */
+        v_unknown = (fw & 0xbe400000u) == 0x0c400000u; /* L = 1 in the structure groups */
         if (v_unknown)
             h->v_unknown++;
     }
@@ -507,7 +507,8 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     if (!why[0])
         return 0;
     if (h->mism_reported++ < 20) {
-        fprintf(stderr, "MISMATCH (%s):", why);
+        fprintf(stderr, "MISMATCH (%s) [exceptions: hvsim %d esr 0x%08x pc 0x%" PRIx64 ", unicorn %d]:",
+                why, a_exc, c->exc.esr, c->exc.pc, b_exc);
         for (unsigned i = 0; i < seq_len; i++)
             fprintf(stderr, " %08x(%s)", code[i], names[i]);
         fprintf(stderr, "\n");
