@@ -1,6 +1,8 @@
 /* sim/engine.c - the engine table (see engine.h). */
 #include "sim/engine.h"
 
+#include "sim/machine.h"
+
 extern const struct sim_engine sim_engine_a64_bare;
 extern const struct sim_engine sim_engine_a64_xen;
 extern const struct sim_engine sim_engine_x64_bare;
@@ -29,4 +31,12 @@ const char *sim_engine_missing(enum sim_arch arch, bool bare)
     return bare ? "the x86-64 CPU (issue 'x86-64 under VMX')"
                 : "the x86-64 CPU, VMX and the x86 side of the hypervisor model "
                   "(issue 'x86-64 under VMX')";
+}
+
+uint64_t sim_engine_budget(const struct machine *m, uint64_t done)
+{
+    if (!m->cfg.max_insns)
+        return SIM_ENGINE_SLICE;
+    uint64_t left = m->cfg.max_insns > done ? m->cfg.max_insns - done : 0;
+    return left < SIM_ENGINE_SLICE ? left : SIM_ENGINE_SLICE;
 }

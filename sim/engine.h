@@ -22,6 +22,12 @@ struct sim_engine {
 };
 
 const struct sim_engine *sim_engine_find(enum sim_arch arch, bool bare);
+
+/* Bare engines run their core in slices (short enough for a sample every 10^6 cycles, see
+ * sim/sampler.h): the next slice's instruction budget given `done` instructions so far and
+ * --max-insns, 0 when the limit is reached. */
+#define SIM_ENGINE_SLICE (1ull << 18)
+uint64_t sim_engine_budget(const struct machine *m, uint64_t done);
 /* What is still missing for (arch, bare), naming the issue that brings it. */
 const char *sim_engine_missing(enum sim_arch arch, bool bare);
 

@@ -62,25 +62,12 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
     a64_cpu_reset(b->cpu, m->image.info.entry, 1);
 
     /* Run in slices so that an unlimited run still checks for completion regularly. */
-    const uint64_t slice = 1ull << 18; /* short enough for a sample every 10^6 cycles */
-    enum a64_stop stop = A64_STOP_NONE;
-    for (;;) {
-        uint64_t budget = slice;
-        if (m->cfg.max_insns) {
-            uint64_t left = m->cfg.max_insns - b->cpu->insns;
-            if (!left) {
-                stop = A64_STOP_MAX_INSNS;
-                break;
-            }
-            if (left < budget)
-                budget = left;
-        }
+    enum a64_stop stop = A64_STOP_MAX_INSNS;
+    for (uint64_t budget; (budget = sim_engine_budget(m, b->cpu->insns));) {
         stop = a64_run(b->cpu, budget);
         sim_sampler_tick(&m->sampler, &m->stats, b->cpu->cycles);
         if (stop != A64_STOP_MAX_INSNS)
             break;
-        if (!m->cfg.max_insns)
-            continue;
     }
     m->insns = b->cpu->insns;
     m->clock.cycles = b->cpu->cycles;

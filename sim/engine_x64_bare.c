@@ -89,19 +89,8 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
     b->cpu->cr3 = cr3;
     b->cpu->gpr[X86_RSP] = m->mem.regions[0].base + m->mem.regions[0].size;
 
-    const uint64_t slice = 1ull << 18; /* short enough for a sample every 10^6 cycles */
-    enum x86_stop stop = X86_STOP_NONE;
-    for (;;) {
-        uint64_t budget = slice;
-        if (m->cfg.max_insns) {
-            uint64_t left = m->cfg.max_insns - b->cpu->insns;
-            if (!left) {
-                stop = X86_STOP_MAX_INSNS;
-                break;
-            }
-            if (left < budget)
-                budget = left;
-        }
+    enum x86_stop stop = X86_STOP_MAX_INSNS;
+    for (uint64_t budget; (budget = sim_engine_budget(m, b->cpu->insns));) {
         stop = x86_run(b->cpu, budget);
         sim_sampler_tick(&m->sampler, &m->stats, b->cpu->cycles);
         if (stop != X86_STOP_MAX_INSNS)

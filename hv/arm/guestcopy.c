@@ -149,80 +149,58 @@ static int check_ram(struct hv_vcpu *v, uint64_t pa, uint64_t n)
     return sim_mem_is_ram(&v->d->hv->m->mem, pa, n) ? 0 : -EFAULT;
 }
 
-/* copy_guest(): page by page, one translation per page (xen/arch/arm/guestcopy.c). */
-int hv_copy_to_guest_va(struct hv_vcpu *v, uint64_t va, const void *src, uint64_t len)
+/* copy_guest() (xen/arch/arm/guestcopy.c): page by page, one translation per page; the
+ * address is a guest VA (COPY_linear: the vCPU's live stage 1 + stage 2) or an IPA (COPY_ipa:
+ * a p2m lookup, counted as a translation). */
+enum { COPY_TO = 1, COPY_LINEAR = 2 };
+
+static int copy_guest(struct hv_vcpu *v, uint64_t addr, uint8_t *buf, uint64_t len,
+                      unsigned flags)
 {
-    const uint8_t *s = src;
+    bool to = flags & COPY_TO;
     while (len) {
-        uint64_t n = 4096 - (va & 4095);
+        uint64_t n = 4096 - (addr & 4095);
         if (n > len)
             n = len;
         uint64_t pa;
-        if (hv_gva_to_pa(v, va, true, &pa) || check_ram(v, pa, n))
+        int rc;
+        if (flags & COPY_LINEAR) {
+            rc = hv_gva_to_pa(v, addr, to, &pa);
+        } else {
+            v->d->hv->translations++;
+            (*v->d->hv->st_translations)++;
+            rc = hv_p2m_lookup(v, addr, to, &pa);
+        }
+        if (rc || check_ram(v, pa, n))
             return -EFAULT;
-        hv_write_pa(v, pa, s, n);
-        s += n;
-        va += n;
+        if (to)
+            hv_write_pa(v, pa, buf, n);
+        else
+            hv_read_pa(v, pa, buf, n);
+        buf += n;
+        addr += n;
         len -= n;
     }
     return 0;
+}
+
+int hv_copy_to_guest_va(struct hv_vcpu *v, uint64_t va, const void *src, uint64_t len)
+{
+    return copy_guest(v, va, (uint8_t *)src, len, COPY_TO | COPY_LINEAR);
 }
 
 int hv_copy_from_guest_va(struct hv_vcpu *v, void *dst, uint64_t va, uint64_t len)
 {
-    uint8_t *d = dst;
-    while (len) {
-        uint64_t n = 4096 - (va & 4095);
-        if (n > len)
-            n = len;
-        uint64_t pa;
-        if (hv_gva_to_pa(v, va, false, &pa) || check_ram(v, pa, n))
-            return -EFAULT;
-        hv_read_pa(v, pa, d, n);
-        d += n;
-        va += n;
-        len -= n;
-    }
-    return 0;
+    return copy_guest(v, va, dst, len, COPY_LINEAR);
 }
 
-/* copy_{to,from}_guest_phys / access_guest_memory_by_gpa: p2m lookup per page. */
+/* copy_{to,from}_guest_phys / access_guest_memory_by_gpa. */
 int hv_copy_to_guest_pa(struct hv_vcpu *v, uint64_t ipa, const void *src, uint64_t len)
 {
-    const uint8_t *s = src;
-    while (len) {
-        uint64_t n = 4096 - (ipa & 4095);
-        if (n > len)
-            n = len;
-        uint64_t pa;
-        v->d->hv->translations++;
-        (*v->d->hv->st_translations)++;
-        if (hv_p2m_lookup(v, ipa, true, &pa) || check_ram(v, pa, n))
-            return -EFAULT;
-        hv_write_pa(v, pa, s, n);
-        s += n;
-        ipa += n;
-        len -= n;
-    }
-    return 0;
+    return copy_guest(v, ipa, (uint8_t *)src, len, COPY_TO);
 }
 
 int hv_copy_from_guest_pa(struct hv_vcpu *v, void *dst, uint64_t ipa, uint64_t len)
 {
-    uint8_t *d = dst;
-    while (len) {
-        uint64_t n = 4096 - (ipa & 4095);
-        if (n > len)
-            n = len;
-        uint64_t pa;
-        v->d->hv->translations++;
-        (*v->d->hv->st_translations)++;
-        if (hv_p2m_lookup(v, ipa, false, &pa) || check_ram(v, pa, n))
-            return -EFAULT;
-        hv_read_pa(v, pa, d, n);
-        d += n;
-        ipa += n;
-        len -= n;
-    }
-    return 0;
+    return copy_guest(v, ipa, dst, len, 0);
 }
