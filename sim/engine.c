@@ -1,6 +1,10 @@
 /* sim/engine.c - the engine table (see engine.h). */
 #include "sim/engine.h"
 
+#include <stdio.h>
+#include <string.h>
+
+#include "mmu/mmu.h"
 #include "sim/machine.h"
 
 extern const struct sim_engine sim_engine_a64_bare;
@@ -39,4 +43,16 @@ uint64_t sim_engine_budget(const struct machine *m, uint64_t done)
         return SIM_ENGINE_SLICE;
     uint64_t left = m->cfg.max_insns > done ? m->cfg.max_insns - done : 0;
     return left < SIM_ENGINE_SLICE ? left : SIM_ENGINE_SLICE;
+}
+
+struct mmu *sim_engine_mmu(struct machine *m, const char *arch, char *err, size_t errlen)
+{
+    if (strcmp(m->model.arch, arch)) {
+        snprintf(err, errlen, "CPU model %s is an %s model", m->model.name, m->model.arch);
+        return NULL;
+    }
+    struct mmu *mmu = mmu_create(&m->model, &m->mem, &m->stats, "");
+    if (!mmu)
+        snprintf(err, errlen, "cannot build the translation model for %s", m->model.name);
+    return mmu;
 }

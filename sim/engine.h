@@ -28,6 +28,11 @@ const struct sim_engine *sim_engine_find(enum sim_arch arch, bool bare);
  * --max-insns, 0 when the limit is reached. */
 #define SIM_ENGINE_SLICE (1ull << 18)
 uint64_t sim_engine_budget(const struct machine *m, uint64_t done);
+
+/* The translation cost model of a single-CPU engine, after checking that the machine's CPU
+ * model is one of `arch`'s; NULL with a message in err. */
+struct mmu;
+struct mmu *sim_engine_mmu(struct machine *m, const char *arch, char *err, size_t errlen);
 /* What is still missing for (arch, bare), naming the issue that brings it. */
 const char *sim_engine_missing(enum sim_arch arch, bool bare);
 

@@ -36,15 +36,8 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     m->cpu = b;
-    if (strcmp(m->model.arch, "arm64")) {
-        snprintf(err, errlen, "CPU model %s is an %s model", m->model.name, m->model.arch);
+    if (!(b->mmu = sim_engine_mmu(m, "arm64", err, errlen)))
         return -EINVAL;
-    }
-    b->mmu = mmu_create(&m->model, &m->mem, &m->stats, "");
-    if (!b->mmu) {
-        snprintf(err, errlen, "cannot build the translation model for %s", m->model.name);
-        return -EINVAL;
-    }
     b->cpu = a64_cpu_create(&m->mem, &m->stats, a64_id_model(m->model.name), m->cfg.seed,
                             err, errlen);
     if (!b->cpu)

@@ -64,15 +64,8 @@ static int bare_run(struct machine *m, char *err, size_t errlen)
         return -ENOMEM;
     }
     m->cpu = b;
-    if (strcmp(m->model.arch, "x86_64")) {
-        snprintf(err, errlen, "CPU model %s is an %s model", m->model.name, m->model.arch);
+    if (!(b->mmu = sim_engine_mmu(m, "x86_64", err, errlen)))
         return -EINVAL;
-    }
-    b->mmu = mmu_create(&m->model, &m->mem, &m->stats, "");
-    if (!b->mmu) {
-        snprintf(err, errlen, "cannot build the translation model for %s", m->model.name);
-        return -EINVAL;
-    }
     b->cpu = x86_cpu_create(&m->mem, &m->stats, X86_FEAT_ALL, err, errlen);
     if (!b->cpu)
         return -EINVAL;
