@@ -129,7 +129,8 @@ static int parse_count(const char *opt, const char *s, unsigned max, unsigned *o
 }
 
 /* Parse argv into cfg. Returns 0, SIM_EXIT_USAGE, or -1 for "done, exit 0" (help lists). */
-static int parse_run_args(int argc, char **argv, struct sim_config *c, char **workload_spec,
+static int parse_run_args(int argc, char **argv, struct sim_config *c, bool *mem_given,
+                          char **workload_spec,
                           char *err, size_t errlen)
 {
     int o;
@@ -171,6 +172,7 @@ static int parse_run_args(int argc, char **argv, struct sim_config *c, char **wo
                 return usage(err, errlen, "--mem wants a size of at least 1M in whole 4K "
                                        "pages, e.g. 256M, not '%s'", optarg);
             c->mem_bytes = v;
+            *mem_given = true;
             break;
         case OPT_VCPUS:
             if (parse_count("--vcpus", optarg, 64, &c->vcpus, err, errlen))
@@ -251,6 +253,12 @@ static int resolve_workload(struct sim_config *c, char *spec, char *path, size_t
         return usage(err, errlen, "no workload named '%s' ('hvsim workloads' lists them)", spec);
     if (c->arch == SIM_ARCH_NONE)
         c->arch = SIM_ARCH_A64;
+    if (!strcmp(spec, "linux") && c->arch == SIM_ARCH_A64 &&
+        sim_workload_image(spec, "arm64", path, len)) {
+        snprintf(err, errlen, "run: workload 'linux' needs Debian's arm64 kernel at %s: run "
+                 "scripts/fetch-images.sh (or set HVSIM_LINUX_IMAGE)", path);
+        return SIM_EXIT_FAIL;
+    }
     if (sim_workload_image(spec, sim_arch_name(c->arch), path, len)) {
         snprintf(err, errlen, "run: workload '%s' for %s is not built (guest workloads come "
                  "with the 'Guest workloads' issue; 'hvsim workloads' shows what is built)",
@@ -258,6 +266,58 @@ static int resolve_workload(struct sim_config *c, char *spec, char *path, size_t
         return SIM_EXIT_FAIL;
     }
     c->image = path;
+    return 0;
+}
+
+/* The `linux` workload (Debian's kernel, docs/linux.md): the kernel command line is
+ * "console=hvc0 earlycon=xenboot cryptomgr.notests=1", then any --cmdline text, then the
+ * parameters as words (kpti=0|1 is the kernel's own arm64 parameter; words the kernel does
+ * not know, e.g. tasks=N, reach /init as environment variables). profile=NAME selects the
+ * hypervisor profile and is not passed on. The initramfs is the one the build made, RAM
+ * 512M unless --mem says otherwise. */
+static int linux_workload(struct sim_run_setup *s, char *err, size_t errlen)
+{
+    struct sim_config *c = &s->cfg;
+    char *o = s->cmdline_buf, *end = s->cmdline_buf + sizeof(s->cmdline_buf);
+    int n = snprintf(o, (size_t)(end - o), "console=hvc0 earlycon=xenboot cryptomgr.notests=1%s%s",
+                     c->cmdline ? " " : "", c->cmdline ? c->cmdline : "");
+    if (n < 0 || n >= end - o)
+        return usage(err, errlen, "command line too long");
+    o += n;
+    for (const char *p = c->workload_params; p && *p;) {
+        size_t l = strcspn(p, ",");
+        if (!strncmp(p, "profile=", 8)) {
+            char *prof = s->profile_buf;
+            if (l - 8 >= sizeof(s->profile_buf))
+                return usage(err, errlen, "linux: profile name too long");
+            memcpy(prof, p + 8, l - 8);
+            prof[l - 8] = 0;
+            if (!hv_profile_find(prof))
+                return usage(err, errlen, "linux: unknown profile '%s' (--hv-profile help)", prof);
+            if (!c->hv_profile)
+                c->hv_profile = prof;
+        } else if (l) {
+            if ((size_t)(end - o) <= l + 1)
+                return usage(err, errlen, "command line and workload parameters are too long");
+            *o++ = ' ';
+            memcpy(o, p, l);
+            o += l;
+            *o = 0;
+        }
+        p += l;
+        p += *p == ',';
+    }
+    c->cmdline = s->cmdline_buf;
+    if (!c->initrd) {
+        if (sim_workload_file("arm64", "linux-initrd.cpio", s->initrd_path,
+                              sizeof(s->initrd_path))) {
+            snprintf(err, errlen, "run: the Linux initramfs %s is not built", s->initrd_path);
+            return SIM_EXIT_FAIL;
+        }
+        c->initrd = s->initrd_path;
+    }
+    if (!s->mem_given)
+        c->mem_bytes = 512ull << 20;
     return 0;
 }
 
@@ -273,7 +333,8 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
     s->config_json[0] = 0;
     s->config_hash[0] = 0;
     sim_getopt_reset();
-    int rc = parse_run_args(argc, argv, c, &workload_spec, err, errlen);
+    s->mem_given = false;
+    int rc = parse_run_args(argc, argv, c, &s->mem_given, &workload_spec, err, errlen);
     if (rc)
         return rc;
     if (!c->image == !workload_spec)
@@ -282,9 +343,13 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
         (rc = resolve_workload(c, workload_spec, s->workload_path, sizeof(s->workload_path), err,
                                errlen)))
         return rc;
-    /* A workload's parameters reach the guest on its command line (device-tree
-     * /chosen/bootargs, PVH cmdline), after any --cmdline text: the guests read k=v words. */
-    if (c->workload_params && *c->workload_params) {
+    if (workload_spec && !strcmp(c->workload, "linux")) {
+        rc = linux_workload(s, err, errlen);
+        if (rc)
+            return rc;
+    } else if (c->workload_params && *c->workload_params) {
+        /* A workload's parameters reach the guest on its command line (device-tree
+         * /chosen/bootargs, PVH cmdline), after any --cmdline text: the guests read k=v. */
         int n = snprintf(s->cmdline_buf, sizeof(s->cmdline_buf), "%s%s%s",
                          c->cmdline ? c->cmdline : "", c->cmdline ? " " : "", c->workload_params);
         if (n < 0 || (size_t)n >= sizeof(s->cmdline_buf))

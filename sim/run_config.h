@@ -16,6 +16,9 @@ struct sim_run_setup {
     struct mmu_cpu_model model;     /* cfg.cpu with --tlb/--pwc/--cache applied */
     char workload_path[4096];       /* cfg.image when --workload was given */
     char cmdline_buf[4096];         /* cfg.cmdline with the workload parameters appended */
+    char initrd_path[4096];         /* cfg.initrd of the linux workload */
+    char profile_buf[64];           /* cfg.hv_profile from the linux workload's profile=NAME */
+    bool mem_given;                 /* --mem was on the command line */
     char config_json[8192];         /* filled by sim_run_setup_hash */
     char config_hash[SIM_SHA256_HEX_LEN];
 };

@@ -27,6 +27,10 @@ static const struct sim_workload table[] = {
     {"confidential", "memory marked private: VA hypercalls fail, PA ones work", "", true, true},
     {"busy", "context-switch-heavy mix standing in for a busy kernel",
      "tasks=N, vcpus=N, rounds=N, syscalls=N, hvyield=N, hz=N, kpti=0|1", true, true},
+    {"linux", "Debian's unmodified arm64 Linux 6.1 kernel booted to a /init that forks tasks, "
+     "reads steal time from /proc/stat and powers off (kernel: scripts/fetch-images.sh)",
+     "kpti=0|1, vcpus=N, profile=NAME (hypervisor profile), tasks=N, rounds=N, work=N",
+     true, false},
 };
 
 const struct sim_workload *sim_workload_find(const char *name)
@@ -47,12 +51,13 @@ const struct sim_workload *sim_workload_at(size_t i)
     return i < sim_workload_count() ? &table[i] : NULL;
 }
 
-int sim_workload_image(const char *name, const char *arch, char *out, size_t len)
+/* The folder holding the built workload images: $HVSIM_WORKLOAD_DIR, else
+ * <dir of the hvsim executable>/workloads. */
+static int workload_dir(char *dir, size_t len)
 {
     const char *env = getenv("HVSIM_WORKLOAD_DIR");
-    char dir[PATH_MAX + 32];
     if (env && *env) {
-        snprintf(dir, sizeof(dir), "%s", env);
+        snprintf(dir, len, "%s", env);
     } else {
         char exe[PATH_MAX];
         ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -62,8 +67,46 @@ int sim_workload_image(const char *name, const char *arch, char *out, size_t len
         char *slash = strrchr(exe, '/');
         if (slash)
             *slash = 0;
-        snprintf(dir, sizeof(dir), "%s/workloads", exe);
+        snprintf(dir, len, "%s/workloads", exe);
     }
+    return 0;
+}
+
+int sim_workload_file(const char *arch, const char *file, char *out, size_t len)
+{
+    char dir[PATH_MAX + 32];
+    if (workload_dir(dir, sizeof(dir)))
+        return -ENOENT;
+    if (snprintf(out, len, "%s/%s/%s", dir, arch, file) >= (int)len)
+        return -ENAMETOOLONG;
+    return access(out, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+int sim_workload_linux_kernel(char *out, size_t len)
+{
+    const char *env = getenv("HVSIM_LINUX_IMAGE");
+    int n;
+    if (env && *env) {
+        n = snprintf(out, len, "%s", env);
+    } else {
+        const char *cache = getenv("HVSIM_CACHE"), *home = getenv("HOME");
+        if (cache && *cache)
+            n = snprintf(out, len, "%s/linux/vmlinuz-arm64", cache);
+        else
+            n = snprintf(out, len, "%s/.cache/hvsim/linux/vmlinuz-arm64", home ? home : "");
+    }
+    if (n < 0 || (size_t)n >= len)
+        return -ENAMETOOLONG;
+    return access(out, R_OK) == 0 ? 0 : -ENOENT;
+}
+
+int sim_workload_image(const char *name, const char *arch, char *out, size_t len)
+{
+    char dir[PATH_MAX + 32];
+    if (!strcmp(name, "linux"))
+        return strcmp(arch, "arm64") ? -ENOENT : sim_workload_linux_kernel(out, len);
+    if (workload_dir(dir, sizeof(dir)))
+        return -ENOENT;
     static const char *const exts[] = {".img", ".elf"};
     for (size_t i = 0; i < 2; i++) {
         if (snprintf(out, len, "%s/%s/%s%s", dir, arch, name, exts[i]) >= (int)len)

@@ -612,7 +612,9 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
         free(initrd);
         return -ENOMEM;
     }
-    rc = build_fdt(hv, d, s->cmdline, fdt, fdt_size, 0, 0);
+    /* Size the tree with the initrd properties present (placeholder address, same size) so
+     * the final tree, built once the initrd's address is known, fits in dtb_len. */
+    rc = build_fdt(hv, d, s->cmdline, fdt, fdt_size, 0, initrd_len);
     uint64_t dtb_len = rc ? 0 : fdt_totalsize(fdt);
     uint64_t modsize = ((dtb_len + 7) & ~7ull) + initrd_len;
     uint64_t rambase = d->ram_ipa, ramend = d->ram_ipa + d->ram_size;
@@ -631,6 +633,8 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
     uint64_t initrd_ipa = modbase + ((dtb_len + 7) & ~7ull);
     if (!rc && initrd_len)
         rc = build_fdt(hv, d, s->cmdline, fdt, fdt_size, initrd_ipa, initrd_len);
+    if (!rc && fdt_totalsize(fdt) != dtb_len)
+        rc = -FDT_ERR_INTERNAL; /* cannot happen: both trees have the same shape */
     if (!rc && modbase + modsize > ramend)
         rc = -ENOSPC;
     if (rc) {
