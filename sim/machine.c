@@ -111,6 +111,7 @@ const char *sim_outcome_name(enum sim_outcome o)
     switch (o) {
     case SIM_OUT_POWEROFF: return "poweroff";
     case SIM_OUT_CRASH: return "crash";
+    case SIM_OUT_REBOOT: return "reboot";
     case SIM_OUT_MAX_INSNS: return "max-insns";
     case SIM_OUT_ERROR: return "error";
     default: return "not-run";

@@ -29,6 +29,8 @@ enum sim_outcome {
     SIM_OUT_CRASH,      /* guest crashed (shutdown reason crash, unhandled exception) */
     SIM_OUT_MAX_INSNS,  /* --max-insns reached */
     SIM_OUT_ERROR,      /* the simulation failed */
+    SIM_OUT_REBOOT,     /* guest shut down with reason reboot (e.g. Linux after a panic with
+                           panic=-1): not a successful end, exit status 1 */
 };
 
 struct machine {

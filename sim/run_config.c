@@ -130,7 +130,7 @@ static int parse_count(const char *opt, const char *s, unsigned max, unsigned *o
 
 /* Parse argv into cfg. Returns 0, SIM_EXIT_USAGE, or -1 for "done, exit 0" (help lists). */
 static int parse_run_args(int argc, char **argv, struct sim_config *c, bool *mem_given,
-                          char **workload_spec,
+                          bool *profile_given, char **workload_spec,
                           char *err, size_t errlen)
 {
     int o;
@@ -196,6 +196,7 @@ static int parse_run_args(int argc, char **argv, struct sim_config *c, bool *mem
                 return usage(err, errlen, "unknown hypervisor profile '%s' (--hv-profile help "
                                        "lists them)", optarg);
             c->hv_profile = optarg;
+            *profile_given = true;
             break;
         case OPT_RUNSTATE:
             if (!strcmp(optarg, "help")) {
@@ -270,7 +271,7 @@ static int resolve_workload(struct sim_config *c, char *spec, char *path, size_t
 }
 
 /* The `linux` workload (Debian's kernel, docs/linux.md): the kernel command line is
- * "console=hvc0 earlycon=xenboot cryptomgr.notests=1", then any --cmdline text, then the
+ * "console=hvc0 earlycon=xenboot cryptomgr.notests=1 panic=-1", then any --cmdline text, then the
  * parameters as words (kpti=0|1 is the kernel's own arm64 parameter; words the kernel does
  * not know, e.g. tasks=N, reach /init as environment variables). profile=NAME selects the
  * hypervisor profile and is not passed on. The initramfs is the one the build made, RAM
@@ -279,7 +280,7 @@ static int linux_workload(struct sim_run_setup *s, char *err, size_t errlen)
 {
     struct sim_config *c = &s->cfg;
     char *o = s->cmdline_buf, *end = s->cmdline_buf + sizeof(s->cmdline_buf);
-    int n = snprintf(o, (size_t)(end - o), "console=hvc0 earlycon=xenboot cryptomgr.notests=1%s%s",
+    int n = snprintf(o, (size_t)(end - o), "console=hvc0 earlycon=xenboot cryptomgr.notests=1 panic=-1%s%s",
                      c->cmdline ? " " : "", c->cmdline ? c->cmdline : "");
     if (n < 0 || n >= end - o)
         return usage(err, errlen, "command line too long");
@@ -294,8 +295,10 @@ static int linux_workload(struct sim_run_setup *s, char *err, size_t errlen)
             prof[l - 8] = 0;
             if (!hv_profile_find(prof))
                 return usage(err, errlen, "linux: unknown profile '%s' (--hv-profile help)", prof);
-            if (!c->hv_profile)
-                c->hv_profile = prof;
+            if (s->profile_given && strcmp(c->hv_profile, prof))
+                return usage(err, errlen, "linux: profile=%s contradicts --hv-profile %s", prof,
+                             c->hv_profile);
+            c->hv_profile = prof;
         } else if (l) {
             if ((size_t)(end - o) <= l + 1)
                 return usage(err, errlen, "command line and workload parameters are too long");
@@ -333,8 +336,9 @@ int sim_run_setup(int argc, char **argv, struct sim_run_setup *s, char *err, siz
     s->config_json[0] = 0;
     s->config_hash[0] = 0;
     sim_getopt_reset();
-    s->mem_given = false;
-    int rc = parse_run_args(argc, argv, c, &s->mem_given, &workload_spec, err, errlen);
+    s->mem_given = s->profile_given = false;
+    int rc = parse_run_args(argc, argv, c, &s->mem_given, &s->profile_given, &workload_spec, err,
+                            errlen);
     if (rc)
         return rc;
     if (!c->image == !workload_spec)

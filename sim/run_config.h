@@ -19,6 +19,7 @@ struct sim_run_setup {
     char initrd_path[4096];         /* cfg.initrd of the linux workload */
     char profile_buf[64];           /* cfg.hv_profile from the linux workload's profile=NAME */
     bool mem_given;                 /* --mem was on the command line */
+    bool profile_given;             /* --hv-profile was on the command line */
     char config_json[8192];         /* filled by sim_run_setup_hash */
     char config_hash[SIM_SHA256_HEX_LEN];
 };

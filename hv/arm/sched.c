@@ -465,7 +465,7 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
     if (out == SIM_OUT_NONE && all_shut_down(hv)) {
         /* SHUTDOWN_poweroff 0, reboot 1, suspend 2, crash 3, watchdog 4, soft_reset 5. With
          * several domains the run's outcome is crash if any domain crashed (the first such
-         * one is named), else poweroff. */
+         * one is named), else reboot if domain 1 rebooted, else poweroff. */
         static const char *const why[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
                                           "soft_reset"};
         d = &hv->dom[0];
@@ -477,7 +477,7 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
             }
         }
         unsigned r = d->shutdown_reason;
-        out = (r == 0 || r == 1) ? SIM_OUT_POWEROFF : SIM_OUT_CRASH;
+        out = r == 0 ? SIM_OUT_POWEROFF : r == 1 ? SIM_OUT_REBOOT : SIM_OUT_CRASH;
         if (hv->ndoms > 1 && out == SIM_OUT_POWEROFF)
             snprintf(m->outcome_detail, sizeof(m->outcome_detail),
                      "all %u domains shut down: d1 %s", hv->ndoms, r < 6 ? why[r] : "unknown");
