@@ -20,17 +20,25 @@
 enum mmu_cache_level { MMU_CACHE_L1D, MMU_CACHE_L2, MMU_CACHE_LLC, MMU_CACHE_DRAM,
                        MMU_CACHE_FLAT /* model off */ };
 
+/* True LRU kept as recency order: each set's ways hold line numbers + 1, most recently used
+ * first, the valid ones a prefix (0 = invalid). A hit moves its line to the front, a fill
+ * inserts at the front and the last way (the LRU line, or an invalid way) falls out: the
+ * same hits, misses and victims as LRU stamps, with half the memory and no victim scan. */
 struct mmu_cache_array {
-    uint64_t *tag;      /* line number + 1, 0 = invalid; sets * ways */
-    uint64_t *lru;
+    uint64_t *tag;      /* sets * ways, set-major */
     unsigned sets, ways, latency;
-    uint64_t clock;
+    uint64_t set_mask;  /* sets - 1 when sets is a power of two, else 0 (use %) */
 };
 
 struct mmu_dcache {
     struct mmu_cache_array lvl[3];
     unsigned dram_latency, flat_latency;
     bool enabled;
+    /* Repeat fast path: line number + 1 of the last access (0 = none). That line is the
+     * most recent of its L1D set, so a repeat is an L1D hit that changes nothing: it is
+     * answered without the set search. Only kept while fast is set (the default). */
+    uint64_t last_line;
+    bool fast;
 };
 
 int mmu_dcache_init(struct mmu_dcache *c, const struct mmu_cpu_model *m);

@@ -328,6 +328,7 @@ static bool hit_ok(const struct hit_check *h, const struct mmu_tlb_entry *e)
 static void drop_entry(struct mmu_tlb *t, struct mmu_tlb_entry *e)
 {
     e->valid = false;
+    e->gen = ++t->gen;
     if (t->mru == e)
         t->mru = NULL;
 }
@@ -436,6 +437,52 @@ int mmu_a64_xlate(struct mmu *m, enum mmu_who who, const struct mmu_a64_regs *re
     }
     tlb_fill(m, &tag, va, acc, res);
     return 0;
+}
+
+/* ---------------------------------------------------------------- core fast path */
+
+int mmu_a64_l1_ticket(struct mmu *m, enum mmu_who who, const struct mmu_a64_regs *regs,
+                      enum mmu_a64_regime regime, uint64_t va, unsigned acc,
+                      struct mmu_l1_ticket *t)
+{
+    bool fetch = acc & MMU_ACC_EXEC;
+    struct mmu_tlb *l1 = fetch ? &m->itlb : &m->dtlb;
+    /* A repeat is answered by mmu_tlb_lookup's MRU fast path without any state change
+     * exactly when the MRU entry matches (tag, va) and tlb_lookup's hit_ok accepts it. */
+    if (!l1->fast || !l1->mru)
+        return -ENOENT;
+    struct mmu_tlb_tag tag = mmu_a64_tag(regs, regime, va);
+    struct hit_check h = {.x86 = false, .a64 = regs, .regime = regime, .acc = acc};
+    if (!mmu_tlb_match(l1->mru, &tag, va) || !hit_ok(&h, l1->mru))
+        return -ENOENT;
+    t->gen = &l1->mru->gen;
+    t->gen_val = l1->mru->gen;
+    t->tlb = l1;
+    t->entry = l1->mru;
+    t->hit_ctr = fetch ? m->c[who].itlb_hit : m->c[who].dtlb_hit;
+    return 0;
+}
+
+void mmu_data_rehit_init(struct mmu *m, enum mmu_who who, struct mmu_data_rehit *r)
+{
+    struct mmu_ctrs *c = &m->c[who];
+    /* With the cache model off last_line stays 0 and no access is a rehit. */
+    *r = (struct mmu_data_rehit){
+        .last_line = &m->dc.last_line,
+        .accesses = c->c_access,
+        .l1d_hit = c->c_hit[0],
+        .data_accesses = c->data_accesses,
+        .data_cycles = c->data_cycles,
+        .latency = m->dc.enabled ? m->dc.lvl[0].latency : 0,
+    };
+}
+
+void mmu_data_rehit_count(const struct mmu_data_rehit *r, uint64_t n)
+{
+    *r->accesses += n;
+    *r->l1d_hit += n;
+    *r->data_accesses += n;
+    *r->data_cycles += n * r->latency;
 }
 
 /* ---------------------------------------------------------------- x86 */
@@ -574,6 +621,13 @@ void mmu_set_fast_path(struct mmu *m, bool on)
 {
     m->itlb.fast = on;
     m->dtlb.fast = on;
+    /* tickets issued under the other setting expire */
+    for (unsigned i = 0; i < m->itlb.entries; i++)
+        m->itlb.e[i].gen = ++m->itlb.gen;
+    for (unsigned i = 0; i < m->dtlb.entries; i++)
+        m->dtlb.e[i].gen = ++m->dtlb.gen;
+    m->dc.fast = on;
+    m->dc.last_line = 0;
 }
 
 void mmu_flush_all(struct mmu *m)

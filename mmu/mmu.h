@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "mmu/arm64_walk.h"
+#include "mmu/cache.h"
 #include "mmu/cpu_model.h"
 #include "mmu/pwc.h"
 #include "mmu/tlb.h"
@@ -59,7 +60,9 @@ struct mmu *mmu_create(const struct mmu_cpu_model *model, struct sim_mem *mem,
 void mmu_destroy(struct mmu *m);
 const struct mmu_cpu_model *mmu_model(const struct mmu *m);
 
-/* L1 TLB MRU fast path (default on); results and counters are identical either way. */
+/* Fast paths (default on): the L1 TLB MRU path and the data-cache repeat shortcut (and with
+ * them the core fast paths built on mmu_a64_l1_ticket / mmu_data_rehit); results and
+ * counters are identical either way. */
 void mmu_set_fast_path(struct mmu *m, bool on);
 
 /* Translate va for an access by `who`: L1 TLB -> L2 TLB -> walk (through the nested TLB,
@@ -83,6 +86,45 @@ unsigned mmu_data_access(struct mmu *m, enum mmu_who who, uint64_t pa, unsigned 
  * use, port->s2 NULL. mmu_sw_walk_take_cycles returns the cycles charged since its last call. */
 struct mmu_walk_port mmu_sw_walk_port(struct mmu *m, enum mmu_who who);
 uint64_t mmu_sw_walk_take_cycles(struct mmu *m, enum mmu_who who);
+
+/* ---- core fast path (docs/model.md "Fast paths") ----
+ * After a successful mmu_a64_xlate(regs, regime, va, acc), mmu_a64_l1_ticket returns 0 and
+ * fills *t when the L1 TLB for acc now holds the entry that answered the access as its MRU
+ * entry, with the fast path on and the entry's permissions passing. While that entry is
+ * unchanged (*t->gen == t->gen_val) and regs are unchanged, a repeat of the access anywhere in
+ * the same 4 KB page is an L1 hit on it: mmu_tlb_touch(t->tlb, t->entry) (the lookup's only
+ * state change), one increment of *t->hit_ctr and 0 TLB cycles, so a core may answer it
+ * without calling mmu_a64_xlate (the data-cache access is still charged). Returns -ENOENT
+ * otherwise. */
+struct mmu_l1_ticket {
+    const uint64_t *gen;        /* the entry's generation (struct mmu_tlb_entry.gen) */
+    uint64_t gen_val;           /* its value when the ticket was issued */
+    uint64_t *hit_ctr;          /* <who>.itlb.l1.hit or <who>.dtlb.l1.hit */
+    struct mmu_tlb *tlb;        /* the L1 TLB and the entry to touch; NULL: nothing to touch */
+    struct mmu_tlb_entry *entry;
+};
+int mmu_a64_l1_ticket(struct mmu *m, enum mmu_who who, const struct mmu_a64_regs *regs,
+                      enum mmu_a64_regime regime, uint64_t va, unsigned acc,
+                      struct mmu_l1_ticket *t);
+
+/* Data side of the same fast path: mmu_data_access(m, who, pa, 1, write) of the line the data
+ * cache model accessed last is an L1D hit that changes no cache state (cache.h, last_line)
+ * and costs r->latency cycles. When mmu_data_is_rehit(r, pa) is true a core may skip the
+ * call and report such repeats later with mmu_data_rehit_count(r, n), which counts them
+ * exactly as n calls would have (cache.accesses, cache.l1d.hit, data.accesses, data.cycles);
+ * the counters are sums, so only their readers (between runs) must see them added. Filled by
+ * mmu_data_rehit_init; valid for the life of m. */
+struct mmu_data_rehit {
+    const uint64_t *last_line;  /* struct mmu_dcache.last_line: line number + 1, 0 = none */
+    uint64_t *accesses, *l1d_hit, *data_accesses, *data_cycles;
+    unsigned latency;           /* L1D latency */
+};
+void mmu_data_rehit_init(struct mmu *m, enum mmu_who who, struct mmu_data_rehit *r);
+static inline bool mmu_data_is_rehit(const struct mmu_data_rehit *r, uint64_t pa)
+{
+    return (pa >> MMU_CACHE_LINE_SHIFT) + 1 == *r->last_line;
+}
+void mmu_data_rehit_count(const struct mmu_data_rehit *r, uint64_t n);
 
 /* Drop every TLB, walk-cache and data-cache entry (reset). */
 void mmu_flush_all(struct mmu *m);

@@ -88,6 +88,7 @@ static bool conflicts(const struct mmu_tlb_entry *a, const struct mmu_tlb_entry 
 static void drop(struct mmu_tlb *t, struct mmu_tlb_entry *e)
 {
     e->valid = false;
+    e->gen = ++t->gen;
     if (t->mru == e)
         t->mru = NULL;
 }
@@ -123,6 +124,7 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu_tlb *t, const struct mmu_tlb_entry
     *victim = *n;
     victim->valid = true;
     victim->lru = ++t->clock;
+    victim->gen = ++t->gen;
     t->shifts |= 1ull << n->page_shift;
     t->mru = victim;
     return victim;
@@ -144,8 +146,10 @@ unsigned mmu_tlb_invalidate(struct mmu_tlb *t,
 
 void mmu_tlb_flush(struct mmu_tlb *t)
 {
-    for (unsigned i = 0; i < t->entries; i++)
+    for (unsigned i = 0; i < t->entries; i++) {
         t->e[i].valid = false;
+        t->e[i].gen = ++t->gen;
+    }
     t->mru = NULL;
     t->shifts = 0;
 }

@@ -48,6 +48,8 @@ struct mmu_tlb_entry {
     bool valid;
     bool global;     /* matches every ASID/PCID */
     bool written;    /* filled by (or since re-walked for) a write access */
+    uint64_t gen;    /* changes whenever this slot's content or validity changes (fill, drop,
+                      * flush): a core holding a pointer to it checks it (mmu_a64_l1_ticket) */
 };
 
 struct mmu_tlb {
@@ -57,6 +59,7 @@ struct mmu_tlb {
     uint64_t shifts;          /* bit s set: entries of page_shift s may be present */
     struct mmu_tlb_entry *mru;
     bool fast;
+    uint64_t gen;             /* source of the entries' gen values */
     /* Search shortcut, no model state: the entry a vpn was last found in, checked before the
      * set is scanned. At most one valid entry can match a (tag, address) (mmu_tlb_fill
      * removes overlapping ones), so a verified hint is exactly what the scan would find. */
@@ -69,6 +72,18 @@ int mmu_tlb_init(struct mmu_tlb *t, unsigned entries, unsigned ways);
 void mmu_tlb_destroy(struct mmu_tlb *t);
 
 bool mmu_tlb_match(const struct mmu_tlb_entry *e, const struct mmu_tlb_tag *tag, uint64_t ia);
+
+/* What a lookup that finds e (the only valid entry matching its tag and address, see the
+ * invariant above) does to the array with the fast path on: nothing when e is the MRU entry,
+ * else e gets the newest LRU stamp and becomes the MRU entry. For a core's fast path
+ * (mmu.h, mmu_a64_l1_ticket); the search hint is no model state and is left alone. */
+static inline void mmu_tlb_touch(struct mmu_tlb *t, struct mmu_tlb_entry *e)
+{
+    if (t->mru != e) {
+        e->lru = ++t->clock;
+        t->mru = e;
+    }
+}
 
 /* The entry translating ia for tag, or NULL. A hit makes it most recently used. */
 struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu_tlb *t, const struct mmu_tlb_tag *tag, uint64_t ia);

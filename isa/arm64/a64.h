@@ -21,6 +21,9 @@ struct sim_stats;
 struct a64_dcache; /* decoded-instruction cache (private) */
 struct a64_decoder; /* per-model decode table (private) */
 struct a64_model;   /* CPU model: ID registers and features (private) */
+struct a64_utlb;    /* memory fast path (private) */
+struct mmu_l1_ticket;
+struct mmu_data_rehit;
 
 enum a64_stop {
     A64_STOP_NONE = 0,
@@ -133,6 +136,19 @@ struct a64_cpu {
      * the model answers as the virtual ICV_* interface. Returns 0 (a read fills *val), or
      * -ENOENT for UNDEFINED. With no hook installed every ICC_* access is UNDEFINED (the
      * CPU models advertise no system-register interface: ID_AA64PFR0_EL1.GIC == 0). */
+    /* Memory fast path (optional; a64_mmu_attach installs both with xlate; docs/model.md
+     * "Fast paths"). After a successful xlate of (va, acc), xlate_ticket returns 0 and fills
+     * *t (mmu.h mmu_a64_l1_ticket) when a repeat of the access in the same 4 KB page, with
+     * the translation registers unchanged, is an L1 TLB hit on a known entry (or, with the
+     * MMU off, no translation state at all). While *t->gen == t->gen_val the core then
+     * answers such repeats itself: it touches t->entry as the lookup would, increments
+     * *t->hit_ctr (if non-NULL) and adds data_cost(pa, write) (NULL: none) to the cycles,
+     * exactly what xlate would have done. fast_mem = false turns the core's fast paths
+     * off (tests compare counters with and without). */
+    int (*xlate_ticket)(void *opaque, struct a64_cpu *c, uint64_t va, unsigned acc,
+                        struct mmu_l1_ticket *t);
+    unsigned (*data_cost)(void *opaque, uint64_t pa, bool write);
+    bool fast_mem;
     void *gic_opaque;
     int (*gic_hook)(void *opaque, struct a64_cpu *c, uint32_t enc, bool write, uint64_t *val);
 
@@ -146,6 +162,10 @@ struct a64_cpu {
     unsigned undef_reports;
     uint64_t rng_state;
     uint64_t npc;              /* next pc while an instruction executes */
+    uint32_t cur_insn;         /* encoding of the executing instruction (ISV syndromes) */
+    struct a64_utlb *utlb;     /* memory fast path (private) */
+    const struct mmu_data_rehit *data_rehit; /* data-cache repeat shortcut (a64_mmu_attach) */
+    uint64_t data_rehits;      /* repeats not yet added to the counters (a64_run exit) */
     enum a64_stop stop;
     uint64_t next_event;       /* cycle at which timers/interrupts must be re-evaluated */
     bool mon_valid;            /* exclusive monitor (ARM DDI0487 B2.9) */

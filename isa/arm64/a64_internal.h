@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "isa/arm64/a64.h"
+#include "mmu/mmu.h"
 #include "sim/mem.h"
 
 typedef void (*a64_handler)(struct a64_cpu *c, uint32_t insn);
@@ -87,6 +88,42 @@ struct a64_dcache {
 };
 static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned len);
 
+/* ---- memory fast path (cpu.c; docs/model.md "Fast paths") ----
+ * Host-pointer micro-TLB in front of a64_translate: one direct-mapped array per kind (data
+ * read, data write, fetch). An entry remembers a translation the full path produced for
+ * (VA page, access bits) together with its ticket (mmu.h mmu_a64_l1_ticket); it answers
+ * only while the ticket's L1 TLB generation is unchanged, counting what the full path would
+ * count. Whatever may change the translation registers empties it (a64_fast_flush): MSR,
+ * a PSTATE.PAN change on exception entry/return, reset, and every a64_run entry. */
+#define A64_UTLB_N 64u
+enum { A64_UT_READ, A64_UT_WRITE, A64_UT_FETCH, A64_UT_KINDS };
+struct a64_utlb_entry {
+    uint64_t key;         /* (va >> 12) << 6 | MMU_ACC_* bits; UINT64_MAX when empty */
+    const uint64_t *gen;  /* ticket: L1 TLB generation and its value at fill */
+    uint64_t gen_val;
+    uint64_t *hit_ctr;    /* counter a repeat increments (NULL: none, MMU off) */
+    uint64_t hits;        /* repeats not yet added to *hit_ctr (a64_fast_sync) */
+    struct mmu_tlb *tlb;  /* ticket: the L1 TLB entry a repeat hits (NULL: MMU off) */
+    struct mmu_tlb_entry *tlb_entry;
+    uint8_t *host;        /* host address of the page (data) */
+    struct a64_dpage *dp; /* decoded page (fetch); valid while dp->tag == pa_page >> 12 */
+    uint64_t pa_page;
+    bool count_data;      /* charge the data-cache access (data_cost) on a hit */
+    bool normal;          /* Normal memory: misaligned accesses allowed */
+};
+struct a64_utlb {
+    struct a64_utlb_entry e[A64_UT_KINDS][A64_UTLB_N];
+};
+static inline uint64_t a64_utlb_key(uint64_t va, unsigned acc)
+{
+    return (va >> SIM_PAGE_SHIFT) << 6 | acc;
+}
+/* Empty the micro-TLB (the translation registers may have changed). */
+void a64_fast_flush(struct a64_cpu *c);
+/* Add the fast paths' pending counts (entry hits, data-cache repeats) to the counters: done
+ * before a64_run returns, so that every reader of the counters sees them complete. */
+void a64_fast_sync(struct a64_cpu *c);
+
 /* ---- register access ---- */
 static inline uint64_t a64_sp(const struct a64_cpu *c)
 {
@@ -147,6 +184,14 @@ static inline int64_t a64_sext(uint64_t v, unsigned bits)
 #define A64_FSC_EXTERNAL 0x10
 #define A64_FSC_ALIGNMENT 0x21
 
+/* Leave a64_run after the current instruction with `why`: the run loop checks c->stop only
+ * when c->cycles reaches c->next_event, so both are set. */
+static inline void a64_stop_run(struct a64_cpu *c, enum a64_stop why)
+{
+    c->stop = why;
+    c->next_event = 0;
+}
+
 /* Take a synchronous exception to EL1 (or to EL2 via the trap record when routed there).
  * ret = preferred return address. The handler's caller must not touch registers after. */
 void a64_exception(struct a64_cpu *c, uint32_t ec, uint32_t iss, uint64_t far, bool far_valid,
@@ -174,14 +219,150 @@ enum a64_mem_flags {
 /* Translate one access of size bytes at va: on success returns 0 and sets *pa. On a fault
  * the exception is taken (c->npc redirected) and -1 returned. */
 int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *pa);
-/* Loads / stores of 1, 2, 4, 8 bytes; 0, or -1 after taking the abort. */
-int a64_load(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val);
-int a64_store(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val);
+#define A64_SCTLR_A (1ull << 1) /* SCTLR_EL1.A: alignment check enable */
+/* MMU access bits of a data access with A64_M_* flags. */
+static inline unsigned a64_data_acc(const struct a64_cpu *c, unsigned flags)
+{
+    bool write = flags & (A64_M_WRITE | A64_M_RMW);
+    unsigned acc = (write ? MMU_ACC_WRITE : MMU_ACC_READ) |
+                   ((flags & A64_M_USER) || c->el == 0 ? MMU_ACC_USER : 0);
+    if ((flags & A64_M_RMW))
+        acc |= MMU_ACC_READ;
+    return acc;
+}
+
+/* The entry of `kind` answering an access with acc at va, or NULL. */
+static inline struct a64_utlb_entry *a64_utlb_find(struct a64_cpu *c, unsigned kind,
+                                                   uint64_t va, unsigned acc)
+{
+    struct a64_utlb_entry *u = &c->utlb->e[kind][(va >> SIM_PAGE_SHIFT) % A64_UTLB_N];
+    if (u->key != a64_utlb_key(va, acc) || *u->gen != u->gen_val)
+        return NULL;
+    return u;
+}
+
+/* Fast path of a data access of size bytes at va: the host address, after counting what the
+ * full path counts (the L1 TLB hit, the data-cache access and its cycles); NULL when the
+ * access needs the full path (no entry, page crossing, a possible alignment fault). */
+static inline __attribute__((always_inline)) uint8_t *
+a64_fast_data(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *pa)
+{
+    bool misaligned = (va & (size - 1)) != 0;
+    if (misaligned && ((flags & A64_M_ALIGN) || (c->sctlr_el1 & A64_SCTLR_A)))
+        return NULL;
+    uint64_t off = va & (SIM_PAGE_SIZE - 1);
+    if (off + size > SIM_PAGE_SIZE)
+        return NULL;
+    unsigned acc = a64_data_acc(c, flags);
+    bool write = acc & MMU_ACC_WRITE;
+    struct a64_utlb_entry *u = a64_utlb_find(c, write ? A64_UT_WRITE : A64_UT_READ, va, acc);
+    if (!u || (misaligned && !u->normal))
+        return NULL;
+    u->hits++; /* the L1 TLB hit, added to *u->hit_ctr by a64_fast_sync */
+    if (u->tlb)
+        mmu_tlb_touch(u->tlb, u->tlb_entry); /* what the lookup would do to the LRU state */
+    *pa = u->pa_page | off;
+    /* what hook_xlate charges after the TLB: one data-cache access at the first byte */
+    if (u->count_data) {
+        const struct mmu_data_rehit *r = c->data_rehit;
+        if (r && mmu_data_is_rehit(r, *pa)) {
+            c->data_rehits++; /* counted by a64_fast_sync */
+            c->cycles += r->latency;
+        } else {
+            c->cycles += c->data_cost(c->hook_opaque, *pa, write);
+        }
+    }
+    return u->host + off;
+}
+
+/* Stores clear the exclusive monitor when they touch the reserved bytes (the local
+ * monitor's behaviour here is IMPLEMENTATION DEFINED, ARM DDI0487 B2.9.5). */
+static inline void a64_store_side_effects(struct a64_cpu *c, uint64_t pa, unsigned size)
+{
+    if (c->mon_valid && pa < c->mon_addr + c->mon_size && c->mon_addr < pa + size)
+        c->mon_valid = false;
+    a64_dc_store_check(c, pa, size);
+}
+
+static inline uint64_t a64_ld_le(const uint8_t *p, unsigned size)
+{
+    switch (size) {
+    case 1: return p[0];
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void a64_st_le(uint8_t *p, unsigned size, uint64_t val)
+{
+    switch (size) {
+    case 1: p[0] = (uint8_t)val; break;
+    case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
+    case 4: { uint32_t v = (uint32_t)val; memcpy(p, &v, 4); break; }
+    default: memcpy(p, &val, 8); break;
+    }
+}
+
+/* Loads / stores of 1, 2, 4, 8 bytes; 0, or -1 after taking the abort. The micro-TLB
+ * answers inline (a64_fast_data); everything else takes the full path (cpu.c). */
+int a64_load_slow(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val);
+int a64_store_slow(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val);
+static inline __attribute__((always_inline)) int
+a64_load(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val)
+{
+    uint64_t pa;
+    uint8_t *h = a64_fast_data(c, va, size, flags, &pa);
+    if (!h)
+        return a64_load_slow(c, va, size, flags, val);
+    *val = a64_ld_le(h, size);
+    return 0;
+}
+static inline __attribute__((always_inline)) int
+a64_store(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val)
+{
+    uint64_t pa;
+    uint8_t *h = a64_fast_data(c, va, size, flags | A64_M_WRITE, &pa);
+    if (!h)
+        return a64_store_slow(c, va, size, flags, val);
+    a64_st_le(h, size, val);
+    a64_store_side_effects(c, pa, size);
+    return 0;
+}
 /* 16-byte vector load/store (two 8-byte halves checked as one 16-byte access). */
 int a64_load128(struct a64_cpu *c, uint64_t va, unsigned flags, uint64_t out[2]);
 int a64_store128(struct a64_cpu *c, uint64_t va, unsigned flags, const uint64_t in[2]);
-/* SP alignment check (SCTLR_EL1.SA/SA0, ARM DDI0487 D1.8.2) for base register n == 31. */
-bool a64_sp_check(struct a64_cpu *c, unsigned n, uint64_t addr);
+/* Instruction syndrome of a stage-2 data abort taken by insn (exec_mem.c): ISS.ISV (bit 24)
+ * with SAS, SSE, SRT, SF and AR for a load/store of a single general-purpose register
+ * without writeback, 0 for everything else (ARM DDI0487 D17.2.40). */
+uint32_t a64_dabt_isv(uint32_t insn);
+/* SP alignment check (SCTLR_EL1.SA/SA0, ARM DDI0487 D1.8.2) for base register n == 31:
+ * false after taking the SP alignment fault. */
+bool a64_sp_check_slow(struct a64_cpu *c);
+static inline bool a64_sp_check(struct a64_cpu *c, unsigned n, uint64_t addr)
+{
+    return n != 31 || !(addr & 15) || a64_sp_check_slow(c);
+}
+
+/* Specialised handlers (exec_mem.c) that a64_decode_entry puts in place of the general
+ * ones for the commonest forms: LDR/STR of a general-purpose register (opc 00/01, V = 0)
+ * with an unsigned offset or a register offset; same behaviour, fewer decisions. */
+void a64_h_ldr_gp_uimm(struct a64_cpu *c, uint32_t insn);
+void a64_h_str_gp_uimm(struct a64_cpu *c, uint32_t insn);
+void a64_h_ldr_gp_regoff(struct a64_cpu *c, uint32_t insn);
+void a64_h_str_gp_regoff(struct a64_cpu *c, uint32_t insn);
+void a64_h_ldst_gp_imm9(struct a64_cpu *c, uint32_t insn); /* unscaled, post- and pre-index */
+void a64_h_ldstp_x(struct a64_cpu *c, uint32_t insn);      /* LDP/STP of X registers */
+/* ... and for the commonest data-processing forms (exec_int.c): ADD/SUB (immediate) 64-bit
+ * without flags, SUBS (immediate) 64/32-bit, ADD/SUB (shifted register) 64-bit without
+ * flags, SUBS (shifted register) 64-bit, MOV (ORR Xd, XZR, Xm). */
+void a64_h_add_imm64(struct a64_cpu *c, uint32_t insn);
+void a64_h_sub_imm64(struct a64_cpu *c, uint32_t insn);
+void a64_h_subs_imm64(struct a64_cpu *c, uint32_t insn);
+void a64_h_subs_imm32(struct a64_cpu *c, uint32_t insn);
+void a64_h_addsub_reg64(struct a64_cpu *c, uint32_t insn);
+void a64_h_subs_reg64(struct a64_cpu *c, uint32_t insn);
+void a64_h_mov_reg64(struct a64_cpu *c, uint32_t insn);
 
 /* Invalidate decoded pages covering [pa, pa+len). */
 void a64_dc_invalidate(struct a64_cpu *c, uint64_t pa);
@@ -205,7 +386,18 @@ bool a64_fp_cvt_int_valid(uint32_t insn);
 void a64_fp_cvt_int(struct a64_cpu *c, uint32_t insn);
 
 /* ---- condition codes ---- */
+/* ConditionHolds as a table: bit cond of a64_cond_table[NZCV] (generated from the
+ * reference a64_cond_eval below; test_a64_fastpath checks every entry). */
+static const uint16_t a64_cond_table[16] = {
+    0xd6aa, 0xea6a, 0xd5a6, 0xe966, 0xe6a9, 0xea69, 0xe6a5, 0xea65,
+    0xea9a, 0xd65a, 0xe996, 0xd556, 0xea99, 0xe659, 0xea95, 0xe655,
+};
 static inline bool a64_cond(uint32_t nzcv, unsigned cond)
+{
+    return (a64_cond_table[nzcv >> 28] >> (cond & 15)) & 1;
+}
+/* ConditionHolds, ARM DDI0487 J1 shared/functions/system/ConditionHolds. */
+static inline bool a64_cond_eval(uint32_t nzcv, unsigned cond)
 {
     bool n = nzcv >> 31 & 1, z = nzcv >> 30 & 1, cf = nzcv >> 29 & 1, v = nzcv >> 28 & 1;
     bool r;

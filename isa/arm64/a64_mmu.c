@@ -58,6 +58,35 @@ static int hook_xlate(void *opaque, struct a64_cpu *c, uint64_t va, unsigned acc
     return 0;
 }
 
+/* ---- the core's memory fast path (a64.h xlate_ticket; docs/model.md "Fast paths") ---- */
+/* Ticket of the flat translation (MMU off, no stage 2): nothing but the data access is
+ * counted and no translation state is involved, so it never changes. */
+static const uint64_t flat_gen = 0;
+
+static int hook_ticket(void *opaque, struct a64_cpu *c, uint64_t va, unsigned acc,
+                       struct mmu_l1_ticket *t)
+{
+    struct a64_mmu_link *l = opaque;
+    if (!(c->sctlr_el1 & 1) && !(c->hcr_el2 & 1)) {
+        t->gen = &flat_gen;
+        t->gen_val = 0;
+        t->hit_ctr = NULL;
+        t->tlb = NULL;
+        t->entry = NULL;
+        return 0;
+    }
+    struct mmu_a64_regs r;
+    a64_mmu_regs(c, &r);
+    return mmu_a64_l1_ticket(l->mmu, l->who, &r, MMU_A64_EL10, va, acc, t);
+}
+
+/* The data-cache charge hook_xlate makes after a successful data translation. */
+static unsigned hook_data_cost(void *opaque, uint64_t pa, bool write)
+{
+    struct a64_mmu_link *l = opaque;
+    return mmu_data_access(l->mmu, l->who, pa, 1, write);
+}
+
 /* TLBI and AT encodings (op1, CRm, op2 of SYS with CRn 8 / 7), ARM DDI0487 C5.5. */
 static int tlbi_op(uint32_t enc)
 {
@@ -117,5 +146,9 @@ void a64_mmu_attach(struct a64_cpu *c, struct a64_mmu_link *link)
 {
     c->hook_opaque = link;
     c->xlate = hook_xlate;
+    c->xlate_ticket = hook_ticket;
+    c->data_cost = hook_data_cost;
+    mmu_data_rehit_init(link->mmu, link->who, &link->rehit);
+    c->data_rehit = &link->rehit;
     c->sys_hook = hook_sys;
 }

@@ -12,6 +12,7 @@
 struct a64_mmu_link {
     struct mmu *mmu;
     enum mmu_who who;   /* whose counters the core's accesses go to (the guest's) */
+    struct mmu_data_rehit rehit; /* filled by a64_mmu_attach (the core's fast path) */
 };
 
 /* Install the hooks on c (c->hook_opaque = link). The link must outlive the core. */

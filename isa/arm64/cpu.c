@@ -7,6 +7,7 @@
 
 #include "isa/arm64/a64_internal.h"
 #include "mmu/cpu_model.h"
+#include "mmu/mmu.h"
 #include "sim/stats.h"
 
 #define SCTLR_M (1ull << 0)
@@ -48,8 +49,11 @@ struct a64_cpu *a64_cpu_create(struct sim_mem *mem, struct sim_stats *stats, con
     c->model = m;
     c->dec = a64_decoder_create(m->features);
     c->dc = calloc(1, sizeof(*c->dc));
-    if (!c->dec || !c->dc)
+    c->utlb = calloc(1, sizeof(*c->utlb));
+    if (!c->dec || !c->dc || !c->utlb)
         goto oom;
+    a64_fast_flush(c);
+    c->fast_mem = true;
     for (unsigned i = 0; i < A64_DC_SLOTS; i++)
         c->dc->page[i].tag = UINT64_MAX;
     c->dc->cur = NULL;
@@ -91,6 +95,7 @@ void a64_cpu_destroy(struct a64_cpu *c)
     }
     a64_decoder_destroy(c->dec);
     free(c->dc);
+    free(c->utlb);
     free(c);
 }
 
@@ -125,6 +130,7 @@ void a64_cpu_reset(struct a64_cpu *c, uint64_t pc, unsigned el)
     memset(&c->trap, 0, sizeof(c->trap));
     memset(&c->exc, 0, sizeof(c->exc));
     c->dc->cur = NULL;
+    a64_fast_flush(c);
 }
 
 /* ---- cycle model (docs/model.md "CPU cycle model") ---- */
@@ -220,9 +226,10 @@ static bool normal_attr(uint8_t attr)
     return (attr & 0xf0) != 0; /* MAIR: 0b0000dd00 is Device, anything else Normal */
 }
 
-/* acc: MMU_ACC_* bits. Returns 0 or the fault (fsc in *fsc, or a stage-2 trap taken). */
-static int xlate(struct a64_cpu *c, uint64_t va, unsigned acc, struct a64_xlate *out,
-                 uint32_t *fsc, bool *s2)
+/* acc: MMU_ACC_* bits; flags: the A64_M_* flags of a data access (0 for fetches).
+ * Returns 0 or the fault (fsc in *fsc, or a stage-2 trap taken). */
+static int xlate(struct a64_cpu *c, uint64_t va, unsigned acc, unsigned flags,
+                 struct a64_xlate *out, uint32_t *fsc, bool *s2)
 {
     *s2 = false;
     if (c->xlate) {
@@ -235,6 +242,13 @@ static int xlate(struct a64_cpu *c, uint64_t va, unsigned acc, struct a64_xlate 
             /* Stage-2 abort: to EL2 with HPFAR_EL2 = IPA[47:12] << 4 (ARM DDI0487 D17.2.55). */
             bool ifetch = acc & MMU_ACC_EXEC;
             uint32_t iss = *fsc | (f.s1ptw ? 1u << 7 : 0) | (f.write ? 1u << 6 : 0);
+            if (!ifetch && (flags & A64_M_CM))
+                iss |= 1u << 8 | 1u << 6; /* CM = 1 and WnR = 1 (ARM DDI0487 D17.2.40) */
+            /* ISV and the instruction syndrome (ISS[24:14]) for a single general-purpose
+             * register load/store without writeback; not for a fault on the stage-1
+             * table walk (ARM DDI0487 D17.2.40, ESR_EL2 ISS "ISV"). */
+            if (!ifetch && !f.s1ptw && !(flags & A64_M_CM))
+                iss |= a64_dabt_isv(c->cur_insn);
             a64_trap_el2(c, ifetch ? A64_EC_IABT_LOW : A64_EC_DABT_LOW, iss, va,
                          (f.ipa >> 12) << 4, c->pc);
             *s2 = true;
@@ -253,15 +267,73 @@ static int xlate(struct a64_cpu *c, uint64_t va, unsigned acc, struct a64_xlate 
     return 0;
 }
 
-bool a64_sp_check(struct a64_cpu *c, unsigned n, uint64_t addr)
+bool a64_sp_check_slow(struct a64_cpu *c)
 {
     /* ARM DDI0487 D1.8.2: SP alignment checking with SCTLR_EL1.SA (EL1) / SA0 (EL0). */
-    if (n != 31 || !(addr & 15))
-        return true;
     if (!(c->sctlr_el1 & (c->el ? SCTLR_SA : SCTLR_SA0)))
         return true;
     a64_exception(c, A64_EC_SP_ALIGN, 0, 0, false, c->pc);
     return false;
+}
+
+/* ---- memory fast path (a64_internal.h struct a64_utlb; docs/model.md "Fast paths") ---- */
+/* The ticket of the hook-less flat translation: nothing to count, never changes. */
+static const uint64_t flat_gen = 0;
+
+/* Remember a successful full-path translation of (va, acc) to pa, when the translation
+ * side says a repeat would change nothing (xlate_ticket), and the page is RAM. */
+static void utlb_fill(struct a64_cpu *c, unsigned kind, uint64_t va, unsigned acc, uint64_t pa,
+                      uint8_t attr, struct a64_dpage *dp)
+{
+    struct mmu_l1_ticket t = {.gen = &flat_gen, .gen_val = 0, .hit_ctr = NULL, .tlb = NULL,
+                              .entry = NULL};
+    if (!c->fast_mem)
+        return;
+    if (c->xlate && (!c->xlate_ticket || c->xlate_ticket(c->hook_opaque, c, va, acc, &t)))
+        return;
+    uint64_t pa_page = pa & ~(uint64_t)(SIM_PAGE_SIZE - 1);
+    uint8_t *h = NULL;
+    if (!dp && !(h = sim_mem_host(c->mem, pa_page, SIM_PAGE_SIZE)))
+        return;
+    struct a64_utlb_entry *u = &c->utlb->e[kind][(va >> SIM_PAGE_SHIFT) % A64_UTLB_N];
+    if (u->hits && u->hit_ctr)
+        *u->hit_ctr += u->hits; /* the evicted entry's pending hits */
+    *u = (struct a64_utlb_entry){
+        .key = a64_utlb_key(va, acc),
+        .gen = t.gen,
+        .gen_val = t.gen_val,
+        .hit_ctr = t.hit_ctr,
+        .tlb = t.tlb,
+        .tlb_entry = t.entry,
+        .host = h,
+        .dp = dp,
+        .pa_page = pa_page,
+        .count_data = c->xlate && c->data_cost,
+        .normal = normal_attr(attr),
+    };
+}
+
+void a64_fast_sync(struct a64_cpu *c)
+{
+    for (unsigned k = 0; k < A64_UT_KINDS; k++) {
+        for (unsigned i = 0; i < A64_UTLB_N; i++) {
+            struct a64_utlb_entry *u = &c->utlb->e[k][i];
+            if (u->hits && u->hit_ctr)
+                *u->hit_ctr += u->hits;
+            u->hits = 0;
+        }
+    }
+    if (c->data_rehits && c->data_rehit)
+        mmu_data_rehit_count(c->data_rehit, c->data_rehits);
+    c->data_rehits = 0;
+}
+
+void a64_fast_flush(struct a64_cpu *c)
+{
+    a64_fast_sync(c);
+    for (unsigned k = 0; k < A64_UT_KINDS; k++)
+        for (unsigned i = 0; i < A64_UTLB_N; i++)
+            c->utlb->e[k][i].key = UINT64_MAX;
 }
 
 int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *pa)
@@ -270,18 +342,15 @@ int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags,
     bool misaligned = (va & (size - 1)) != 0;
     /* Alignment faults independent of the memory type come first (ARM DDI0487 B2.5.2):
      * exclusives, acquire/release and atomics, and SCTLR_EL1.A. */
-    if (misaligned && ((flags & A64_M_ALIGN) || (c->sctlr_el1 & SCTLR_A))) {
+    if (misaligned && ((flags & A64_M_ALIGN) || (c->sctlr_el1 & A64_SCTLR_A))) {
         data_abort_flags(c, va, A64_FSC_ALIGNMENT, write, flags);
         return -1;
     }
-    unsigned acc = (write ? MMU_ACC_WRITE : MMU_ACC_READ) |
-                   ((flags & A64_M_USER) || c->el == 0 ? MMU_ACC_USER : 0);
-    if ((flags & A64_M_RMW))
-        acc |= MMU_ACC_READ;
+    unsigned acc = a64_data_acc(c, flags);
     struct a64_xlate x;
     uint32_t fsc;
     bool s2;
-    if (xlate(c, va, acc, &x, &fsc, &s2)) {
+    if (xlate(c, va, acc, flags, &x, &fsc, &s2)) {
         if (!s2)
             data_abort_flags(c, va, fsc, write, flags);
         return -1;
@@ -292,46 +361,18 @@ int a64_translate(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags,
         return -1;
     }
     *pa = x.pa;
+    utlb_fill(c, write ? A64_UT_WRITE : A64_UT_READ, va, acc, x.pa, x.attr, NULL);
     return 0;
 }
 
-/* Stores clear the exclusive monitor when they touch the reserved bytes (the local
- * monitor's behaviour here is IMPLEMENTATION DEFINED, ARM DDI0487 B2.9.5). */
-static inline void store_side_effects(struct a64_cpu *c, uint64_t pa, unsigned size)
-{
-    if (c->mon_valid && pa < c->mon_addr + c->mon_size && c->mon_addr < pa + size)
-        c->mon_valid = false;
-    a64_dc_store_check(c, pa, size);
-}
-
-static uint64_t ld_le(const uint8_t *p, unsigned size)
-{
-    switch (size) {
-    case 1: return p[0];
-    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
-    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
-    default: { uint64_t v; memcpy(&v, p, 8); return v; }
-    }
-}
-
-static void st_le(uint8_t *p, unsigned size, uint64_t val)
-{
-    switch (size) {
-    case 1: p[0] = (uint8_t)val; break;
-    case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
-    case 4: { uint32_t v = (uint32_t)val; memcpy(p, &v, 4); break; }
-    default: memcpy(p, &val, 8); break;
-    }
-}
-
-int a64_load(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val)
+int a64_load_slow(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t *val)
 {
     uint64_t pa;
     if (a64_translate(c, va, size, flags, &pa))
         return -1;
     uint8_t *h = sim_mem_host(c->mem, pa, size);
     if (h) {
-        *val = ld_le(h, size);
+        *val = a64_ld_le(h, size);
         return 0;
     }
     if (sim_mem_read(c->mem, pa, size, val) == 0)
@@ -341,19 +382,19 @@ int a64_load(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint
     return -1;
 }
 
-int a64_store(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val)
+int a64_store_slow(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uint64_t val)
 {
     uint64_t pa;
     if (a64_translate(c, va, size, flags | A64_M_WRITE, &pa))
         return -1;
     uint8_t *h = sim_mem_host(c->mem, pa, size);
     if (h) {
-        st_le(h, size, val);
-        store_side_effects(c, pa, size);
+        a64_st_le(h, size, val);
+        a64_store_side_effects(c, pa, size);
         return 0;
     }
     if (sim_mem_write(c->mem, pa, size, val) == 0) {
-        store_side_effects(c, pa, size);
+        a64_store_side_effects(c, pa, size);
         return 0;
     }
     data_abort(c, va, A64_FSC_EXTERNAL, true);
@@ -363,6 +404,11 @@ int a64_store(struct a64_cpu *c, uint64_t va, unsigned size, unsigned flags, uin
 int a64_load128(struct a64_cpu *c, uint64_t va, unsigned flags, uint64_t out[2])
 {
     uint64_t pa;
+    uint8_t *fh = a64_fast_data(c, va, 16, flags, &pa);
+    if (fh) {
+        memcpy(out, fh, 16);
+        return 0;
+    }
     if (a64_translate(c, va, 16, flags, &pa))
         return -1;
     uint8_t *h = sim_mem_host(c->mem, pa, 16);
@@ -379,16 +425,22 @@ int a64_load128(struct a64_cpu *c, uint64_t va, unsigned flags, uint64_t out[2])
 int a64_store128(struct a64_cpu *c, uint64_t va, unsigned flags, const uint64_t in[2])
 {
     uint64_t pa;
+    uint8_t *fh = a64_fast_data(c, va, 16, flags | A64_M_WRITE, &pa);
+    if (fh) {
+        memcpy(fh, in, 16);
+        a64_store_side_effects(c, pa, 16);
+        return 0;
+    }
     if (a64_translate(c, va, 16, flags | A64_M_WRITE, &pa))
         return -1;
     uint8_t *h = sim_mem_host(c->mem, pa, 16);
     if (h) {
         memcpy(h, in, 16);
-        store_side_effects(c, pa, 16);
+        a64_store_side_effects(c, pa, 16);
         return 0;
     }
     if (sim_mem_write(c->mem, pa, 8, in[0]) == 0 && sim_mem_write(c->mem, pa + 8, 8, in[1]) == 0) {
-        store_side_effects(c, pa, 16);
+        a64_store_side_effects(c, pa, 16);
         return 0;
     }
     data_abort(c, va, A64_FSC_EXTERNAL, true);
@@ -415,7 +467,7 @@ static void enter_el1(struct a64_cpu *c, unsigned type, uint32_t esr, uint64_t f
     c->exc.vec_off = off;
     if (c->vbar_el1 == 0) {
         /* Bare mode without a vector table: report instead of looping through address 0. */
-        c->stop = A64_STOP_UNHANDLED;
+        a64_stop_run(c, A64_STOP_UNHANDLED);
         c->npc = c->pc;
         return;
     }
@@ -433,8 +485,10 @@ static void enter_el1(struct a64_cpu *c, unsigned type, uint32_t esr, uint64_t f
     c->spsel = 1;
     c->daif = A64_PSTATE_D | A64_PSTATE_A | A64_PSTATE_I | A64_PSTATE_F;
     /* PSTATE.PAN is set on entry to EL1 when SCTLR_EL1.SPAN == 0 (ARM DDI0487 D5.4.2). */
-    if ((c->model->features & A64_FEAT(pan)) && !(c->sctlr_el1 & SCTLR_SPAN))
+    if ((c->model->features & A64_FEAT(pan)) && !(c->sctlr_el1 & SCTLR_SPAN) && !c->pan) {
         c->pan = true;
+        a64_fast_flush(c); /* permission checks depend on PAN (the EL is in the access bits) */
+    }
     c->uao = false;
     c->il = false;
     c->mon_valid = false;
@@ -463,7 +517,7 @@ void a64_trap_el2(struct a64_cpu *c, uint32_t ec, uint32_t iss, uint64_t far, ui
     c->trap.irq = 0;
     c->trap.far = far;
     c->trap.hpfar = hpfar;
-    c->stop = A64_STOP_TRAP;
+    a64_stop_run(c, A64_STOP_TRAP);
     c->npc = ret;
 }
 
@@ -477,7 +531,7 @@ void a64_undef(struct a64_cpu *c)
         struct a64_xlate x;
         uint32_t fsc;
         bool s2 = false;
-        if (!c->xlate && xlate(c, c->pc, MMU_ACC_EXEC, &x, &fsc, &s2) == 0)
+        if (!c->xlate && xlate(c, c->pc, MMU_ACC_EXEC, 0, &x, &fsc, &s2) == 0)
             sim_mem_read(c->mem, x.pa, 4, &w);
         else if (c->dc->cur)
             w = c->dc->cur->e[(c->pc >> 2) % A64_PAGE_INSNS].insn;
@@ -511,8 +565,10 @@ void a64_exception_return(struct a64_cpu *c)
     bool illegal = (m & 0x10) || (m != 0x0 && m != 0x4 && m != 0x5);
     c->nzcv = (uint32_t)spsr & 0xf0000000u;
     c->daif = (uint32_t)spsr & 0x3c0u;
-    if (c->model->features & A64_FEAT(pan))
+    if ((c->model->features & A64_FEAT(pan)) && c->pan != ((spsr >> 22) & 1)) {
         c->pan = (spsr >> 22) & 1;
+        a64_fast_flush(c); /* see enter_el1 */
+    }
     if (c->model->features & A64_FEAT(uao))
         c->uao = (spsr >> 23) & 1;
     if (illegal) {
@@ -618,7 +674,7 @@ static void check_events(struct a64_cpu *c)
         if (irq) {
             memset(&c->trap, 0, sizeof(c->trap));
             c->trap.irq = irq;
-            c->stop = A64_STOP_IRQ_EL2;
+            a64_stop_run(c, A64_STOP_IRQ_EL2);
             return;
         }
     }
@@ -665,7 +721,7 @@ static bool fetch_page(struct a64_cpu *c)
     uint32_t fsc = A64_FSC_EXTERNAL;
     bool s2 = false;
     unsigned acc = MMU_ACC_EXEC | MMU_ACC_READ | (c->el == 0 ? MMU_ACC_USER : 0);
-    int r = xlate(c, pc, acc, &x, &fsc, &s2);
+    int r = xlate(c, pc, acc, 0, &x, &fsc, &s2);
     if (r == 0 && !sim_mem_host(c->mem, x.pa & ~(SIM_PAGE_SIZE - 1), SIM_PAGE_SIZE)) {
         r = -1; /* fetch from MMIO or from nothing: synchronous external abort */
         fsc = A64_FSC_EXTERNAL;
@@ -686,6 +742,25 @@ static bool fetch_page(struct a64_cpu *c)
     }
     c->dc->cur = p;
     c->dc->cur_vpage = pc >> SIM_PAGE_SHIFT;
+    utlb_fill(c, A64_UT_FETCH, pc, acc, x.pa, x.attr, p);
+    return true;
+}
+
+/* Fast path of fetch_page (docs/model.md "Fast paths"): the decoded page of pc from the
+ * micro-TLB, counting the L1 ITLB hit the full path would count. False: use fetch_page. */
+static inline bool fast_fetch(struct a64_cpu *c, uint64_t pc)
+{
+    if (pc & 3)
+        return false;
+    unsigned acc = MMU_ACC_EXEC | MMU_ACC_READ | (c->el == 0 ? MMU_ACC_USER : 0);
+    struct a64_utlb_entry *u = a64_utlb_find(c, A64_UT_FETCH, pc, acc);
+    if (!u || u->dp->tag != u->pa_page >> SIM_PAGE_SHIFT)
+        return false;
+    u->hits++;
+    if (u->tlb)
+        mmu_tlb_touch(u->tlb, u->tlb_entry);
+    c->dc->cur = u->dp;
+    c->dc->cur_vpage = pc >> SIM_PAGE_SHIFT;
     return true;
 }
 
@@ -695,15 +770,20 @@ enum a64_stop a64_run(struct a64_cpu *c, uint64_t max_insns)
     uint64_t n = 0;
     c->stop = A64_STOP_NONE;
     c->next_event = 0;
+    /* Between runs anyone may have changed the registers, the hooks or guest memory. */
+    a64_fast_flush(c);
     while (n < max_insns) {
+        /* Timers and interrupts, and stop requests (a64_stop_run sets next_event = 0). */
         if (c->cycles >= c->next_event) {
+            if (c->stop)
+                break;
             check_events(c);
             if (c->stop)
                 break;
         }
         uint64_t pc = c->pc;
         if ((pc >> SIM_PAGE_SHIFT) != dc->cur_vpage || !dc->cur || (pc & 3)) {
-            if (!fetch_page(c)) {
+            if (!fast_fetch(c, pc) && !fetch_page(c)) {
                 if (c->stop)
                     break;
                 continue;
@@ -717,17 +797,17 @@ enum a64_stop a64_run(struct a64_cpu *c, uint64_t max_insns)
             a64_decode_entry(c, w, e);
         }
         c->npc = pc + 4;
+        c->cur_insn = e->insn;
         e->h(c, e->insn);
         /* In-order accounting: the class cost, taken-branch cost when control left the
          * sequential path (docs/model.md "CPU cycle model"). */
         c->cycles += c->npc == pc + 4 ? e->cost : e->cost_taken;
         c->pc = c->npc;
         n++;
-        if (c->stop)
-            break;
     }
     c->insns += n;
     *c->st_insns += n;
+    a64_fast_sync(c);
     if (c->stop)
         return c->stop;
     return A64_STOP_MAX_INSNS;

@@ -165,6 +165,61 @@ enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn)
     return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
 }
 
+/* MSR (register) and MSR (immediate) may change what translations depend on (SCTLR_EL1,
+ * TCR_EL1, TTBRn_EL1, HCR_EL2 through a GIC hook, PSTATE.PAN): after them the memory fast
+ * path (cpu.c) is emptied, so the next accesses re-translate.
+ * MRS (bit 21, L = 1) and SYS (TLBI changes the TLB generation itself) need no wrapper. */
+static void h_msr_reg_ctx(struct a64_cpu *c, uint32_t insn)
+{
+    a64_h_msr_mrs(c, insn);
+    a64_fast_flush(c);
+}
+
+static void h_msr_imm_ctx(struct a64_cpu *c, uint32_t insn)
+{
+    a64_h_msr_imm(c, insn);
+    a64_fast_flush(c);
+}
+
+/* The handler to run for insn claimed by a line with handler h: the MSR wrappers above,
+ * and the specialised general-register LDR/STR forms (a64_internal.h). */
+static a64_handler specialise(a64_handler h, uint32_t insn)
+{
+    bool gp = !A64_BIT(insn, 26), ldst = A64_BITS(insn, 23, 22) <= 1; /* V = 0, opc 00/01 */
+    bool load = A64_BITS(insn, 23, 22) == 1;
+    if (h == a64_h_msr_mrs && !A64_BIT(insn, 21))
+        return h_msr_reg_ctx;
+    if (h == a64_h_msr_imm)
+        return h_msr_imm_ctx;
+    if (h == a64_h_ldst_uimm && gp && ldst)
+        return load ? a64_h_ldr_gp_uimm : a64_h_str_gp_uimm;
+    if (h == a64_h_ldst_regoff && gp && ldst && (A64_BITS(insn, 15, 13) & 2))
+        return load ? a64_h_ldr_gp_regoff : a64_h_str_gp_regoff;
+    if (h == a64_h_ldst_imm9 && gp && ldst && A64_BITS(insn, 11, 10) != 2)
+        return a64_h_ldst_gp_imm9;
+    /* STNP/LDNP, post-index, offset and pre-index pairs of X registers (opc 10, V = 0) */
+    if (h == a64_h_ldst_pair && gp && A64_BITS(insn, 31, 30) == 2)
+        return a64_h_ldstp_x;
+    bool sf = A64_BIT(insn, 31), sub = A64_BIT(insn, 30), s = A64_BIT(insn, 29);
+    if (h == a64_h_addsub_imm) {
+        if (sf && !s)
+            return sub ? a64_h_sub_imm64 : a64_h_add_imm64;
+        if (sub && s)
+            return sf ? a64_h_subs_imm64 : a64_h_subs_imm32;
+    }
+    if (h == a64_h_addsub_shift && sf && A64_BITS(insn, 23, 22) != 3) {
+        if (!s)
+            return a64_h_addsub_reg64;
+        if (sub)
+            return a64_h_subs_reg64;
+    }
+    /* logical (shifted register) opc 01 = ORR, N = 0, shift amount 0, Rn = XZR */
+    if (h == a64_h_logic_reg && sf && A64_BITS(insn, 30, 29) == 1 && !A64_BIT(insn, 21) &&
+        A64_BITS(insn, 15, 10) == 0 && A64_BITS(insn, 9, 5) == 31)
+        return a64_h_mov_reg64;
+    return h;
+}
+
 void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry *e)
 {
     const struct a64_decoder *d = c->dec;
@@ -177,6 +232,7 @@ void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry 
         if ((insn & l[i].mask) == l[i].match) {
             enum a64_cost_class k = a64_cost_class_of(l[i].line, insn);
             e->h = l[i].h;
+            e->h = specialise(e->h, insn);
             e->cost = c->cost[k];
             e->cost_taken = k == A64_COST_BRANCH ? c->cost_branch_taken : c->cost[k];
             return;

@@ -291,7 +291,7 @@ void a64_h_exc_gen(struct a64_cpu *c, uint32_t insn)
             a64_undef(c);
     } else if (opc == 1) { /* BRK: preferred return is the BRK itself */
         if (imm16 == 0xf000) {
-            c->stop = A64_STOP_END_MARKER;
+            a64_stop_run(c, A64_STOP_END_MARKER);
             c->npc = c->pc;
             return;
         }
@@ -534,4 +534,76 @@ void a64_h_dp3(struct a64_cpu *c, uint32_t insn)
         break;
     }
     a64_xw(c, insn & 31, r);
+}
+
+/* ---- specialised forms (a64_internal.h), chosen by a64_decode_entry for the commonest
+ * encodings; each computes exactly what the general handler computes for them ---- */
+static inline uint64_t imm12(uint32_t insn)
+{
+    return (uint64_t)A64_BITS(insn, 21, 10) << (A64_BIT(insn, 22) ? 12 : 0);
+}
+
+/* NZCV of x - y, i.e. AddWithCarry(x, NOT(y), 1) (ARM DDI0487 J1 shared/functions/integer):
+ * C = no borrow (x >= y unsigned), V = the operands' signs differ and the result's sign
+ * differs from x's. */
+static inline uint32_t sub_flags64(uint64_t x, uint64_t y, uint64_t r)
+{
+    return (uint32_t)(r >> 63) << 31 | (uint32_t)(r == 0) << 30 | (uint32_t)(x >= y) << 29 |
+           (uint32_t)(((x ^ y) & (x ^ r)) >> 63) << 28;
+}
+
+static inline uint32_t sub_flags32(uint32_t x, uint32_t y, uint32_t r)
+{
+    return (r >> 31) << 31 | (uint32_t)(r == 0) << 30 | (uint32_t)(x >= y) << 29 |
+           (((x ^ y) & (x ^ r)) >> 31) << 28;
+}
+
+void a64_h_add_imm64(struct a64_cpu *c, uint32_t insn) /* ADD Xd|SP, Xn|SP, #imm */
+{
+    a64_xw_sp(c, insn & 31, a64_xr_sp(c, A64_BITS(insn, 9, 5)) + imm12(insn));
+}
+
+void a64_h_sub_imm64(struct a64_cpu *c, uint32_t insn) /* SUB Xd|SP, Xn|SP, #imm */
+{
+    a64_xw_sp(c, insn & 31, a64_xr_sp(c, A64_BITS(insn, 9, 5)) - imm12(insn));
+}
+
+void a64_h_subs_imm64(struct a64_cpu *c, uint32_t insn) /* SUBS Xd, Xn|SP, #imm (CMP) */
+{
+    uint64_t x = a64_xr_sp(c, A64_BITS(insn, 9, 5)), y = imm12(insn), r = x - y;
+    c->nzcv = sub_flags64(x, y, r);
+    a64_xw(c, insn & 31, r);
+}
+
+void a64_h_subs_imm32(struct a64_cpu *c, uint32_t insn) /* SUBS Wd, Wn|WSP, #imm (CMP) */
+{
+    uint32_t x = (uint32_t)a64_xr_sp(c, A64_BITS(insn, 9, 5)), y = (uint32_t)imm12(insn);
+    uint32_t r = x - y;
+    c->nzcv = sub_flags32(x, y, r);
+    a64_xw(c, insn & 31, r);
+}
+
+/* ADD/SUB (shifted register), 64-bit, no flags, shift type LSL/LSR/ASR. */
+void a64_h_addsub_reg64(struct a64_cpu *c, uint32_t insn)
+{
+    uint64_t y = shift_reg(a64_xr(c, A64_BITS(insn, 20, 16)), A64_BITS(insn, 23, 22),
+                           A64_BITS(insn, 15, 10), true);
+    uint64_t x = a64_xr(c, A64_BITS(insn, 9, 5));
+    a64_xw(c, insn & 31, A64_BIT(insn, 30) ? x - y : x + y);
+}
+
+/* SUBS (shifted register), 64-bit (CMP Xn, Xm{, shift}). */
+void a64_h_subs_reg64(struct a64_cpu *c, uint32_t insn)
+{
+    uint64_t y = shift_reg(a64_xr(c, A64_BITS(insn, 20, 16)), A64_BITS(insn, 23, 22),
+                           A64_BITS(insn, 15, 10), true);
+    uint64_t x = a64_xr(c, A64_BITS(insn, 9, 5)), r = x - y;
+    c->nzcv = sub_flags64(x, y, r);
+    a64_xw(c, insn & 31, r);
+}
+
+/* ORR Xd, XZR, Xm (MOV register, 64-bit: no shift, not inverted). */
+void a64_h_mov_reg64(struct a64_cpu *c, uint32_t insn)
+{
+    a64_xw(c, insn & 31, a64_xr(c, A64_BITS(insn, 20, 16)));
 }

@@ -155,6 +155,105 @@ void a64_h_ldst_uimm(struct a64_cpu *c, uint32_t insn)
     do_single(c, vec, size, opc, t, base + ((uint64_t)A64_BITS(insn, 21, 10) << scale), 0);
 }
 
+/* ---- specialised LDR/STR (general register) forms, see a64_internal.h ---- */
+void a64_h_ldr_gp_uimm(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned size = A64_BITS(insn, 31, 30), n = A64_BITS(insn, 9, 5);
+    uint64_t base = a64_xr_sp(c, n), v;
+    if (!a64_sp_check(c, n, base))
+        return;
+    if (a64_load(c, base + ((uint64_t)A64_BITS(insn, 21, 10) << size), 1u << size, 0, &v) == 0)
+        a64_xw(c, insn & 31, v);
+}
+
+void a64_h_str_gp_uimm(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned size = A64_BITS(insn, 31, 30), n = A64_BITS(insn, 9, 5);
+    uint64_t base = a64_xr_sp(c, n);
+    if (!a64_sp_check(c, n, base))
+        return;
+    a64_store(c, base + ((uint64_t)A64_BITS(insn, 21, 10) << size), 1u << size, 0,
+              a64_xr(c, insn & 31));
+}
+
+/* Register offset with option 01x/11x (the others are UNDEFINED and keep the general
+ * handler): Rm extended (UXTW, SXTW) or not (LSL/SXTX), shifted by size when S = 1. */
+static inline uint64_t regoff_addr(struct a64_cpu *c, uint32_t insn, unsigned size)
+{
+    uint64_t m = a64_xr(c, A64_BITS(insn, 20, 16));
+    switch (A64_BITS(insn, 15, 13)) {
+    case 2: m = (uint32_t)m; break;
+    case 6: m = (uint64_t)(int64_t)(int32_t)m; break;
+    default: break;
+    }
+    return m << (A64_BIT(insn, 12) ? size : 0);
+}
+
+void a64_h_ldr_gp_regoff(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned size = A64_BITS(insn, 31, 30), n = A64_BITS(insn, 9, 5);
+    uint64_t base = a64_xr_sp(c, n), v;
+    if (!a64_sp_check(c, n, base))
+        return;
+    if (a64_load(c, base + regoff_addr(c, insn, size), 1u << size, 0, &v) == 0)
+        a64_xw(c, insn & 31, v);
+}
+
+void a64_h_str_gp_regoff(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned size = A64_BITS(insn, 31, 30), n = A64_BITS(insn, 9, 5);
+    uint64_t base = a64_xr_sp(c, n);
+    if (!a64_sp_check(c, n, base))
+        return;
+    a64_store(c, base + regoff_addr(c, insn, size), 1u << size, 0, a64_xr(c, insn & 31));
+}
+
+/* LDR/STR (immediate) unscaled (mode 00), post-index (01) and pre-index (11), general
+ * register, opc 00/01 (the unprivileged mode 10 keeps the general handler). */
+void a64_h_ldst_gp_imm9(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned size = A64_BITS(insn, 31, 30), mode = A64_BITS(insn, 11, 10);
+    unsigned n = A64_BITS(insn, 9, 5), t = insn & 31;
+    int64_t imm = a64_sext(A64_BITS(insn, 20, 12), 9);
+    uint64_t base = a64_xr_sp(c, n), v;
+    if (!a64_sp_check(c, n, base))
+        return;
+    uint64_t addr = mode == 1 ? base : base + (uint64_t)imm;
+    if (A64_BIT(insn, 22)) { /* LDR */
+        if (a64_load(c, addr, 1u << size, 0, &v))
+            return;
+        a64_xw(c, t, v);
+    } else if (a64_store(c, addr, 1u << size, 0, a64_xr(c, t))) {
+        return;
+    }
+    if (mode != 0)
+        a64_xw_sp(c, n, base + (uint64_t)imm);
+}
+
+/* LDP/STP of two 64-bit general registers (opc 10, V = 0), every addressing mode. */
+void a64_h_ldstp_x(struct a64_cpu *c, uint32_t insn)
+{
+    unsigned mode = A64_BITS(insn, 24, 23), t2 = A64_BITS(insn, 14, 10);
+    unsigned n = A64_BITS(insn, 9, 5), t = insn & 31;
+    int64_t off = a64_sext(A64_BITS(insn, 21, 15), 7) * 8;
+    uint64_t base = a64_xr_sp(c, n);
+    if (!a64_sp_check(c, n, base))
+        return;
+    uint64_t addr = mode == 1 ? base : base + (uint64_t)off;
+    if (A64_BIT(insn, 22)) { /* LDP: both loads before any register is written */
+        uint64_t a, b;
+        if (a64_load(c, addr, 8, 0, &a) || a64_load(c, addr + 8, 8, 0, &b))
+            return;
+        a64_xw(c, t, a);
+        a64_xw(c, t2, b);
+    } else if (a64_store(c, addr, 8, 0, a64_xr(c, t)) ||
+               a64_store(c, addr + 8, 8, 0, a64_xr(c, t2))) {
+        return;
+    }
+    if (mode == 1 || mode == 3)
+        a64_xw_sp(c, n, base + (uint64_t)off);
+}
+
 void a64_h_ldr_lit(struct a64_cpu *c, uint32_t insn)
 {
     unsigned opc = A64_BITS(insn, 31, 30), t = insn & 31;
@@ -410,4 +509,58 @@ void a64_h_atomic(struct a64_cpu *c, uint32_t insn)
     if (a64_store(c, addr, bytes, A64_M_ALIGN, zext_size(r, bytes)))
         return;
     a64_xw(c, insn & 31, old);
+}
+
+/* ---- instruction syndrome for stage-2 data aborts ----
+ * ARM DDI0487 D17.2.40 (ESR_EL2, ISS encoding for an exception from a Data Abort): ISV is 1
+ * for a stage-2 abort taken by an AArch64 load or store of a single general-purpose
+ * register (XZR/WZR included, acquire/release included), excluding Load/Store Exclusive and
+ * forms with writeback. Pairs, atomics, SIMD&FP registers and writeback forms report 0. The
+ * syndrome: SAS [23:22] access size, SSE [21] sign extension, SRT [20:16] Rt, SF [15] 64-bit
+ * register, AR [14] acquire/release. */
+static uint32_t isv_iss(unsigned sas, bool sse, unsigned rt, bool sf, bool ar)
+{
+    return 1u << 24 | sas << 22 | (sse ? 1u << 21 : 0) | rt << 16 | (sf ? 1u << 15 : 0) |
+           (ar ? 1u << 14 : 0);
+}
+
+uint32_t a64_dabt_isv(uint32_t insn)
+{
+    unsigned size = insn >> 30, opc = A64_BITS(insn, 23, 22), rt = insn & 31;
+    bool regoff_or_unscaled = false;
+    /* Load/store register, V = 0 (C4.1.88): unsigned offset (bits 29:24 = 111001), or
+     * 111000 with bit 21 = 0 and bits 11:10 = 00 (LDUR/STUR) / 10 (LDTR/STTR), or
+     * bit 21 = 1 and bits 11:10 = 10 (register offset). Bits 11:10 = 01/11 are post- and
+     * pre-index (writeback): no syndrome; bit 21 = 1 with 11:10 = 00 are the atomics. */
+    if ((insn & 0x3f000000u) == 0x39000000u) {
+        regoff_or_unscaled = true;
+    } else if ((insn & 0x3f000000u) == 0x38000000u) {
+        unsigned kind = A64_BITS(insn, 11, 10);
+        regoff_or_unscaled = A64_BIT(insn, 21) ? kind == 2 : (kind == 0 || kind == 2);
+        /* LDAPR/LDAPRB/LDAPRH (FEAT_LRCPC): 111000 1 0 1 11111 1100 00 */
+        if ((insn & 0x3ffffc00u) == 0x38bfc000u)
+            return isv_iss(size, false, rt, size == 3, true);
+    }
+    if (regoff_or_unscaled) {
+        switch (opc) {
+        case 0: return isv_iss(size, false, rt, size == 3, false);  /* STR* */
+        case 1: return isv_iss(size, false, rt, size == 3, false);  /* LDR* */
+        case 2: return size == 3 ? 0 : isv_iss(size, true, rt, true, false); /* PRFM, LDRS* X */
+        default: return size >= 2 ? 0 : isv_iss(size, true, rt, false, false); /* LDRS* W */
+        }
+    }
+    /* Load register (literal), V = 0: LDR W/X, LDRSW (opc 11 is PRFM). */
+    if ((insn & 0x3f000000u) == 0x18000000u) {
+        switch (size) {
+        case 0: return isv_iss(2, false, rt, false, false);
+        case 1: return isv_iss(3, false, rt, true, false);
+        case 2: return isv_iss(2, true, rt, true, false);
+        default: return 0;
+        }
+    }
+    /* Load/store ordered (o2 = 1, o1 = 0): LDAR/STLR (o0 = 1) and LDLAR/STLLR (o0 = 0). The
+     * exclusives have o2 = 0 and the CAS family o1 = 1. */
+    if ((insn & 0x3fa00000u) == 0x08800000u)
+        return isv_iss(size, false, rt, size == 3, A64_BIT(insn, 15));
+    return 0;
 }
