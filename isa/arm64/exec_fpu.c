@@ -12,7 +12,11 @@
  *  - underflow detection before rounding (FPRoundBase sets UFC when the unrounded result
  *    is below the normal range and inexact; x86 detects tininess after rounding),
  *  - conversions to integers and round-to-integral are done in software.
- * Half precision (type = 11) is FEAT_FP16 and decodes as UNDEFINED. */
+ * Conversions to and from half precision (FCVT, FCVTL, FCVTN) and the round-to-odd
+ * FCVTXN are base Armv8.0 and done fully in software (fp_unpack_n / fp_round_n follow
+ * FPUnpackCV and FPRoundBase bit by bit, incl. FPCR.AHP); half-precision arithmetic
+ * (type = 11) is FEAT_FP16, which no model advertises, and decodes as UNDEFINED.
+ * The reciprocal (square root) estimates follow RecipEstimate / RecipSqrtEstimate. */
 #include <fenv.h>
 #include <math.h>
 
@@ -26,9 +30,10 @@
 #define FPSR_IDC 0x80u
 #define FPCR_FZ (1u << 24)
 #define FPCR_DN (1u << 25)
+#define FPCR_AHP (1u << 26)
 
 /* FPRounding modes: FPCR.RMode values 0..3 plus ties-away (FRINTA, FCVTA*). */
-enum { RM_N = 0, RM_P = 1, RM_M = 2, RM_Z = 3, RM_A = 4 };
+enum { RM_N = 0, RM_P = 1, RM_M = 2, RM_Z = 3, RM_A = 4, RM_ODD = 5 };
 
 /* ---- bit-level views of single (dp = false) and double (dp = true) values ---- */
 static inline uint64_t sign_bit(bool dp) { return dp ? 1ull << 63 : 1ull << 31; }
@@ -449,6 +454,370 @@ static uint64_t fp_convert(struct a64_cpu *c, uint64_t x, bool from_dp)
     return arith(c, H_CVT_DS, false, x, 0, 0);
 }
 
+/* ---- software FPUnpack / FPRound on any of the three formats (N = 16, 32, 64) ---- */
+enum fp_class { FPC_ZERO, FPC_NUM, FPC_INF, FPC_QNAN, FPC_SNAN };
+struct fp_val {
+    enum fp_class cls;
+    bool sign;
+    int exp;       /* value = mant * 2^exp ... */
+    uint64_t mant; /* ... with mant normalized (bit 63 set) for FPC_NUM */
+};
+
+static inline unsigned fmt_e(unsigned n) { return n == 16 ? 5 : n == 32 ? 8 : 11; }
+static inline unsigned fmt_f(unsigned n) { return n == 16 ? 10 : n == 32 ? 23 : 52; }
+static inline uint64_t fmt_mask(unsigned n) { return n == 64 ? UINT64_MAX : (1ull << n) - 1; }
+
+/* FPUnpackCV (ARM DDI0487 shared/functions/float/fpunpack): FPCR.FZ flushes single and
+ * double denormals (IDC); half precision is never flushed here (FZ16 is forced to 0 for
+ * conversions) and with FPCR.AHP has no infinities or NaNs. */
+static struct fp_val fp_unpack_n(struct a64_cpu *c, uint64_t x, unsigned n)
+{
+    unsigned E = fmt_e(n), F = fmt_f(n);
+    int bias = (1 << (E - 1)) - 1, e;
+    struct fp_val u = {FPC_ZERO, (x >> (n - 1)) & 1, 0, 0};
+    uint64_t ef = (x >> F) & ((1u << E) - 1), frac = x & ((1ull << F) - 1);
+    bool ahp = n == 16 && (c->fpcr & FPCR_AHP);
+    if (ef == 0) {
+        if (!frac)
+            return u;
+        if (n != 16 && (c->fpcr & FPCR_FZ)) {
+            c->fpsr |= FPSR_IDC;
+            return u;
+        }
+        e = 1 - bias - (int)F;
+    } else if (ef == (1u << E) - 1 && !ahp) {
+        if (!frac)
+            u.cls = FPC_INF;
+        else
+            u.cls = (frac >> (F - 1)) & 1 ? FPC_QNAN : FPC_SNAN;
+        return u;
+    } else {
+        frac |= 1ull << F;
+        e = (int)ef - bias - (int)F;
+    }
+    unsigned sh = (unsigned)__builtin_clzll(frac);
+    u.cls = FPC_NUM;
+    u.mant = frac << sh;
+    u.exp = e - (int)sh;
+    return u;
+}
+
+/* FPRoundBase (ARM DDI0487 shared/functions/float/fpround) of the exact nonzero value
+ * (-1)^sign * mant * 2^exp into format n: flush-to-zero (FPCR.FZ, not for half), underflow
+ * when tiny before rounding and inexact, the rounding modes incl. round-to-odd, overflow
+ * to infinity or the largest normal by mode, and FPCR.AHP for half precision. */
+static uint64_t fp_round_n(struct a64_cpu *c, bool sign, int exp, uint64_t mant, unsigned n,
+                           unsigned rounding)
+{
+    unsigned E = fmt_e(n), F = fmt_f(n);
+    int bias = (1 << (E - 1)) - 1, min_exp = 1 - bias, ue = exp + 63;
+    uint64_t sbit = (uint64_t)sign << (n - 1);
+    bool ahp = n == 16 && (c->fpcr & FPCR_AHP);
+    if (n != 16 && (c->fpcr & FPCR_FZ) && ue < min_exp) {
+        c->fpsr |= FPSR_UFC;
+        return sbit;
+    }
+    int bexp = ue >= min_exp ? ue - min_exp + 1 : 0;
+    int s = (ue >= min_exp ? ue : min_exp) - (int)F - exp; /* >= 63 - F */
+    uint64_t im = s >= 64 ? 0 : mant >> s;
+    bool rbit, stk;
+    if (s - 1 >= 64) {
+        rbit = false;
+        stk = mant != 0;
+    } else {
+        rbit = (mant >> (s - 1)) & 1;
+        stk = (mant & ((1ull << (s - 1)) - 1)) != 0;
+    }
+    bool err = rbit || stk, up, ovf_inf;
+    if (bexp == 0 && err)
+        c->fpsr |= FPSR_UFC;
+    switch (rounding) {
+    case RM_N: up = rbit && (stk || (im & 1)); ovf_inf = true; break;
+    case RM_P: up = err && !sign; ovf_inf = !sign; break;
+    case RM_M: up = err && sign; ovf_inf = sign; break;
+    case RM_A: up = rbit; ovf_inf = true; break;
+    default: up = false; ovf_inf = false; break; /* RM_Z, RM_ODD */
+    }
+    if (up) {
+        im++;
+        if (im == 1ull << F) /* rounded up from denormal to normal */
+            bexp = 1;
+        if (im == 2ull << F) {
+            bexp++;
+            im >>= 1;
+        }
+    }
+    if (err && rounding == RM_ODD)
+        im |= 1;
+    uint64_t r, fmask = (1ull << F) - 1;
+    if (!ahp) {
+        if (bexp >= (1 << E) - 1) {
+            r = ovf_inf ? sbit | ((1ull << E) - 1) << F : sbit | ((1ull << E) - 2) << F | fmask;
+            c->fpsr |= FPSR_OFC;
+            err = true;
+        } else {
+            r = sbit | (uint64_t)bexp << F | (im & fmask);
+        }
+    } else if (bexp >= (1 << E)) {
+        r = sbit | ((1ull << (n - 1)) - 1);
+        c->fpsr |= FPSR_IOC;
+        err = false;
+    } else {
+        r = sbit | (uint64_t)bexp << F | (im & fmask);
+    }
+    if (err)
+        c->fpsr |= FPSR_IXC;
+    return r;
+}
+
+/* FPConvert (ARM DDI0487 shared/functions/float/fpconvert) from format `from` to `to`,
+ * incl. FPConvertNaN (the payload below the quiet bit is kept, truncated or zero-extended)
+ * and the alternative half-precision format (FPCR.AHP: NaN -> zero and infinity -> the
+ * largest magnitude, both Invalid Operation). */
+static uint64_t fp_cvt_n(struct a64_cpu *c, uint64_t x, unsigned from, unsigned to,
+                         unsigned rounding)
+{
+    struct fp_val u = fp_unpack_n(c, x, from);
+    bool alt = to == 16 && (c->fpcr & FPCR_AHP);
+    unsigned Et = fmt_e(to), Ft = fmt_f(to), Ff = fmt_f(from);
+    uint64_t sbit = (uint64_t)u.sign << (to - 1), inf = ((1ull << Et) - 1) << Ft, r;
+    switch (u.cls) {
+    case FPC_QNAN:
+    case FPC_SNAN:
+        if (alt) {
+            r = sbit;
+        } else if (c->fpcr & FPCR_DN) {
+            r = to == 16 ? 0x7e00 : default_nan(to == 64);
+        } else {
+            uint64_t frac = x & ((1ull << (Ff - 1)) - 1);
+            frac = Ft > Ff ? frac << (Ft - Ff) : frac >> (Ff - Ft);
+            r = sbit | inf | 1ull << (Ft - 1) | frac;
+        }
+        if (u.cls == FPC_SNAN || alt)
+            c->fpsr |= FPSR_IOC;
+        return r;
+    case FPC_INF:
+        if (alt) {
+            c->fpsr |= FPSR_IOC;
+            return sbit | ((1ull << (to - 1)) - 1);
+        }
+        return sbit | inf;
+    case FPC_ZERO:
+        return sbit;
+    default:
+        return fp_round_n(c, u.sign, u.exp, u.mant, to, rounding);
+    }
+}
+
+/* FCVT (scalar) between half precision and single/double: type = 11 source (opc 00 to
+ * single, 01 to double), or opc = 11 destination (ARM DDI0487 C7.2 FCVT). */
+void a64_h_fp_cvt_h(struct a64_cpu *c, uint32_t insn)
+{
+    if (!a64_fp_check(c))
+        return;
+    unsigned type = A64_BITS(insn, 23, 22), opc = A64_BITS(insn, 16, 15);
+    unsigned from = type == 3 ? 16 : type == 1 ? 64 : 32;
+    unsigned to = opc == 3 ? 16 : opc == 1 ? 64 : 32;
+    uint64_t x = c->v[A64_BITS(insn, 9, 5)][0] & fmt_mask(from);
+    fset(c, insn & 31, fp_cvt_n(c, x, from, to, (c->fpcr >> 22) & 3));
+}
+
+/* ---- reciprocal estimates and steps (ARM DDI0487 shared/functions/float/
+ * fprecipestimate, fprsqrtestimate, fprecpx; aarch64/functions/... FPRecipStepFused) ---- */
+static unsigned recip_estimate(unsigned a) /* RecipEstimate: 256 <= a < 512 */
+{
+    a = a * 2 + 1;
+    unsigned b = (1u << 19) / a;
+    return (b + 1) / 2;
+}
+
+static unsigned rsqrt_estimate(unsigned a) /* RecipSqrtEstimate: 128 <= a < 512 */
+{
+    if (a < 256) {
+        a = a * 2 + 1;
+    } else {
+        a = (a >> 1) << 1;
+        a = (a + 1) * 2;
+    }
+    /* b = largest b such that a * b^2 < 2^28 (the pseudocode counts up from 512) */
+    unsigned b = (unsigned)sqrt((double)(1u << 28) / a);
+    b = b > 514 ? b - 2 : 512;
+    while ((uint64_t)a * (b + 1) * (b + 1) < (1ull << 28))
+        b++;
+    return (b + 1) / 2;
+}
+
+static uint64_t fp_recip_estimate(struct a64_cpu *c, uint64_t x, bool dp)
+{
+    unsigned F = dp ? 52 : 23;
+    x = flush_in(c, x, dp);
+    uint64_t sbit = x & sign_bit(dp), ax = fabs_bits(x, dp);
+    bool sign = sbit != 0;
+    if (is_nan(x, dp))
+        return process_nan(c, x, dp);
+    if (is_inf(x, dp))
+        return sbit;
+    if (is_zero(x, dp)) {
+        c->fpsr |= FPSR_DZC;
+        return sbit | exp_mask(dp);
+    }
+    if (ax < (dp ? 1ull << 50 : 1ull << 21)) { /* |x| < 2^-1024 / 2^-128: overflows */
+        unsigned rm = (c->fpcr >> 22) & 3;
+        bool to_inf = rm == RM_N || (rm == RM_P && !sign) || (rm == RM_M && sign);
+        c->fpsr |= FPSR_OFC | FPSR_IXC;
+        return to_inf ? sbit | exp_mask(dp) : sbit | (exp_mask(dp) - min_normal(dp)) | frac_mask(dp);
+    }
+    int exp = (int)(ax >> F);
+    if ((c->fpcr & FPCR_FZ) && exp >= (dp ? 2045 : 253)) { /* |x| >= 2^1022 / 2^126 */
+        c->fpsr |= FPSR_UFC;
+        return sbit;
+    }
+    const uint64_t m52 = (1ull << 52) - 1;
+    uint64_t fraction = dp ? ax & m52 : (ax & frac_mask(false)) << 29;
+    if (exp == 0) {
+        if (!((fraction >> 51) & 1)) {
+            exp = -1;
+            fraction = (fraction << 2) & m52;
+        } else {
+            fraction = (fraction << 1) & m52;
+        }
+    }
+    unsigned scaled = 256u | (unsigned)(fraction >> 44);
+    int rexp = (dp ? 2045 : 253) - exp;
+    fraction = (uint64_t)(recip_estimate(scaled) & 0xff) << 44;
+    if (rexp == 0) {
+        fraction = 1ull << 51 | fraction >> 1;
+    } else if (rexp == -1) {
+        fraction = 1ull << 50 | fraction >> 2;
+        rexp = 0;
+    }
+    return sbit | (uint64_t)rexp << F | (dp ? fraction : fraction >> 29);
+}
+
+static uint64_t fp_rsqrt_estimate(struct a64_cpu *c, uint64_t x, bool dp)
+{
+    unsigned F = dp ? 52 : 23;
+    x = flush_in(c, x, dp);
+    if (is_nan(x, dp))
+        return process_nan(c, x, dp);
+    if (is_zero(x, dp)) {
+        c->fpsr |= FPSR_DZC;
+        return (x & sign_bit(dp)) | exp_mask(dp);
+    }
+    if (x & sign_bit(dp)) {
+        c->fpsr |= FPSR_IOC;
+        return default_nan(dp);
+    }
+    if (is_inf(x, dp))
+        return 0;
+    const uint64_t m52 = (1ull << 52) - 1;
+    int exp = (int)(x >> F);
+    uint64_t fraction = dp ? x & m52 : (x & frac_mask(false)) << 29;
+    if (exp == 0) {
+        while (!((fraction >> 51) & 1)) {
+            fraction = (fraction << 1) & m52;
+            exp--;
+        }
+        fraction = (fraction << 1) & m52;
+    }
+    /* exponent even: 0.5 <= x < 1.0 ('1':fraction<51:44>); odd: 0.25 <= x < 0.5 */
+    unsigned scaled = (exp & 1) ? 128u | (unsigned)(fraction >> 45) : 256u | (unsigned)(fraction >> 44);
+    int rexp = ((dp ? 3068 : 380) - exp) / 2;
+    return (uint64_t)rexp << F | (uint64_t)(rsqrt_estimate(scaled) & 0xff) << (F - 8);
+}
+
+/* FPRecpX: the exponent inverted, fraction zero (NaNs processed). */
+static uint64_t fp_recpx(struct a64_cpu *c, uint64_t x, bool dp)
+{
+    unsigned F = dp ? 52 : 23;
+    uint64_t emax = dp ? 0x7ff : 0xff, e = (x >> F) & emax;
+    x = flush_in(c, x, dp);
+    if (is_nan(x, dp))
+        return process_nan(c, x, dp);
+    return (x & sign_bit(dp)) | (e == 0 ? emax - 1 : ~e & emax) << F;
+}
+
+/* UnsignedRecipEstimate / UnsignedRSqrtEstimate on 32-bit elements (URECPE, URSQRTE). */
+static uint64_t u_recip_estimate(uint64_t x, bool rsqrt)
+{
+    if (rsqrt ? !(x >> 30) : !(x >> 31))
+        return 0xffffffffull;
+    unsigned a = (unsigned)(x >> 23) & 0x1ff;
+    return (uint64_t)((rsqrt ? rsqrt_estimate(a) : recip_estimate(a)) & 0x1ff) << 23;
+}
+
+static inline uint64_t fp_two(bool dp) { return dp ? 0x4000000000000000ull : 0x40000000ull; }
+
+/* FPMulX: FMUL except that infinity times zero is 2.0 (with the product's sign). */
+static uint64_t fp_mulx(struct a64_cpu *c, uint64_t a, uint64_t b, bool dp)
+{
+    a = flush_in(c, a, dp);
+    b = flush_in(c, b, dp);
+    uint64_t ops[2] = {a, b}, r;
+    if (process_nans(c, ops, 2, dp, &r))
+        return r;
+    if ((is_inf(a, dp) && is_zero(b, dp)) || (is_zero(a, dp) && is_inf(b, dp)))
+        return ((a ^ b) & sign_bit(dp)) | fp_two(dp);
+    return arith(c, H_MUL, dp, a, b, 0);
+}
+
+/* FPRecipStepFused (2 - a*b) and FPRSqrtStepFused ((3 - a*b) / 2), one rounding each; the
+ * negation of a comes first, so a NaN from a has its sign flipped. */
+static uint64_t fp_recip_step(struct a64_cpu *c, uint64_t a, uint64_t b, bool dp, bool rsqrt)
+{
+    a ^= sign_bit(dp);
+    a = flush_in(c, a, dp);
+    b = flush_in(c, b, dp);
+    uint64_t ops[2] = {a, b}, r;
+    if (process_nans(c, ops, 2, dp, &r))
+        return r;
+    uint64_t one_half = dp ? 0x3ff8000000000000ull : 0x3fc00000ull;
+    if ((is_inf(a, dp) && is_zero(b, dp)) || (is_zero(a, dp) && is_inf(b, dp)))
+        return rsqrt ? one_half : fp_two(dp);
+    if (is_inf(a, dp) || is_inf(b, dp))
+        return ((a ^ b) & sign_bit(dp)) | exp_mask(dp);
+    if (!rsqrt)
+        return arith(c, H_FMA, dp, a, b, fp_two(dp));
+    /* (3 + a*b) / 2 = 1.5 + (a/2)*b: halve whichever operand halves exactly (biased
+     * exponent >= 2). If neither does, |a*b| is far below an ulp of 1.5 and 1.5 + a*b
+     * rounds exactly as 1.5 + a*b/2 would (same sign, nonzero). */
+    unsigned F = dp ? 52 : 23;
+    if (((a & ~sign_bit(dp)) >> F) >= 2)
+        a -= 1ull << F;
+    else if (((b & ~sign_bit(dp)) >> F) >= 2)
+        b -= 1ull << F;
+    return arith(c, H_FMA, dp, a, b, one_half);
+}
+
+static uint64_t fp_sqrt(struct a64_cpu *c, uint64_t x, bool dp)
+{
+    x = flush_in(c, x, dp);
+    if (is_nan(x, dp))
+        return process_nan(c, x, dp);
+    if (is_zero(x, dp))
+        return x;
+    if (x & sign_bit(dp)) {
+        c->fpsr |= FPSR_IOC;
+        return default_nan(dp);
+    }
+    return arith(c, H_SQRT, dp, x, 0, 0);
+}
+
+/* FPRoundInt(x, mode, exact): only FRINTX (exact) signals Inexact. */
+static uint64_t fp_rint(struct a64_cpu *c, uint64_t x, bool dp, unsigned mode, bool exact)
+{
+    x = flush_in(c, x, dp);
+    if (is_nan(x, dp))
+        return process_nan(c, x, dp);
+    if (is_zero(x, dp) || is_inf(x, dp))
+        return x;
+    bool inexact;
+    uint64_t r = from_double(round_integral(to_double(x, dp), mode, &inexact), dp);
+    if (inexact && exact)
+        c->fpsr |= FPSR_IXC;
+    return r;
+}
+
 void a64_h_fp_1src(struct a64_cpu *c, uint32_t insn)
 {
     bool dp = A64_BIT(insn, 22);
@@ -464,35 +833,14 @@ void a64_h_fp_1src(struct a64_cpu *c, uint32_t insn)
     case 0x00: r = x; break;                       /* FMOV */
     case 0x01: r = x & ~sign_bit(dp); break;       /* FABS */
     case 0x02: r = x ^ sign_bit(dp); break;        /* FNEG */
-    case 0x03:                                     /* FSQRT */
-        x = flush_in(c, x, dp);
-        if (is_nan(x, dp))
-            r = process_nan(c, x, dp);
-        else if (is_zero(x, dp))
-            r = x;
-        else if (x & sign_bit(dp)) {
-            r = default_nan(dp);
-            c->fpsr |= FPSR_IOC;
-        } else
-            r = arith(c, H_SQRT, dp, x, 0, 0);
-        break;
+    case 0x03: r = fp_sqrt(c, x, dp); break;       /* FSQRT */
     case 0x04: case 0x05: r = fp_convert(c, x, dp); break;
     default: { /* FRINTN/P/M/Z/A/X/I (FPRoundInt) */
         static const int mode[8] = {RM_N, RM_P, RM_M, RM_Z, RM_A, -1, -2, -2};
         int md = mode[op & 7];
         if (md < 0)
             md = (int)((c->fpcr >> 22) & 3);
-        x = flush_in(c, x, dp);
-        if (is_nan(x, dp)) {
-            r = process_nan(c, x, dp);
-        } else if (is_zero(x, dp) || is_inf(x, dp)) {
-            r = x;
-        } else {
-            bool inexact;
-            r = from_double(round_integral(to_double(x, dp), (unsigned)md, &inexact), dp);
-            if (inexact && (op & 7) == 6)
-                c->fpsr |= FPSR_IXC; /* FRINTX only */
-        }
+        r = fp_rint(c, x, dp, (unsigned)md, (op & 7) == 6);
         break;
     }
     }
@@ -575,9 +923,10 @@ static uint64_t fp_cmp_mask(struct a64_cpu *c, uint64_t a, uint64_t b, bool dp, 
     return r ? (dp ? UINT64_MAX : 0xffffffffull) : 0;
 }
 
+/* Three same, vector and scalar ("Advanced SIMD (scalar) three same", FP): key = U:a:opcode. */
 void a64_h_simd_fp3(struct a64_cpu *c, uint32_t insn)
 {
-    bool q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
     unsigned key = A64_BIT(insn, 29) << 6 | A64_BIT(insn, 23) << 5 | A64_BITS(insn, 15, 11);
     unsigned d = insn & 31, n = A64_BITS(insn, 9, 5), m = A64_BITS(insn, 20, 16);
     if (dp && !q) {
@@ -586,7 +935,7 @@ void a64_h_simd_fp3(struct a64_cpu *c, uint32_t insn)
     }
     if (!a64_fp_check(c))
         return;
-    unsigned lanes = (q ? 128u : 64u) >> (dp ? 6 : 5);
+    unsigned lanes = scalar ? 1 : (q ? 128u : 64u) >> (dp ? 6 : 5);
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, b[2] = {c->v[m][0], c->v[m][1]};
     uint64_t acc[2] = {c->v[d][0], c->v[d][1]}, r[2] = {0, 0};
     bool pairwise = key == 0x58 || key == 0x5a || key == 0x5e || key == 0x78 || key == 0x7e;
@@ -609,8 +958,11 @@ void a64_h_simd_fp3(struct a64_cpu *c, uint32_t insn)
         case 0x1a: case 0x5a: v = fp_binop(c, 2, x, y, dp); break; /* FADD, FADDP */
         case 0x3a: v = fp_binop(c, 3, x, y, dp); break;            /* FSUB */
         case 0x7a: v = fp_binop(c, 3, x, y, dp) & ~sign_bit(dp); break; /* FABD */
+        case 0x1b: v = fp_mulx(c, x, y, dp); break;                /* FMULX */
         case 0x5b: v = fp_binop(c, 0, x, y, dp); break;            /* FMUL */
         case 0x5f: v = fp_binop(c, 1, x, y, dp); break;            /* FDIV */
+        case 0x1f: v = fp_recip_step(c, x, y, dp, false); break;   /* FRECPS */
+        case 0x3f: v = fp_recip_step(c, x, y, dp, true); break;    /* FRSQRTS */
         case 0x1e: case 0x5e: v = fp_binop(c, 4, x, y, dp); break; /* FMAX, FMAXP */
         case 0x3e: case 0x7e: v = fp_binop(c, 5, x, y, dp); break; /* FMIN, FMINP */
         case 0x1c: v = fp_cmp_mask(c, x, y, dp, 0); break;         /* FCMEQ */
@@ -626,21 +978,72 @@ void a64_h_simd_fp3(struct a64_cpu *c, uint32_t insn)
         lane_set(r, dp, i, v);
     }
     c->v[d][0] = r[0];
-    c->v[d][1] = q ? r[1] : 0;
+    c->v[d][1] = q && !scalar ? r[1] : 0;
 }
 
+/* Lane i of width w (16, 32, 64) of a 128-bit value. */
+static inline uint64_t wlane(const uint64_t v[2], unsigned w, unsigned i)
+{
+    unsigned pos = i * w;
+    return (v[pos / 64] >> (pos % 64)) & fmt_mask(w);
+}
+
+/* FCVTL{2}, FCVTN{2}, FCVTXN{2} (vector) and FCVTXN (scalar): key 0x17, 0x16, 0x56;
+ * sz = 0 converts between half and single, sz = 1 between single and double. */
+static void fp_cvt_long_narrow(struct a64_cpu *c, uint32_t insn, unsigned key, bool scalar)
+{
+    bool part = A64_BIT(insn, 30) && !scalar, sz = A64_BIT(insn, 22);
+    unsigned d = insn & 31, n = A64_BITS(insn, 9, 5);
+    if (key == 0x56 && !sz) {
+        a64_undef(c); /* FCVTXN is double to single only */
+        return;
+    }
+    if (!a64_fp_check(c))
+        return;
+    unsigned rm = key == 0x56 ? RM_ODD : (c->fpcr >> 22) & 3;
+    unsigned wide = sz ? 64 : 32, narrow = sz ? 32 : 16;
+    uint64_t a[2] = {c->v[n][0], c->v[n][1]}, r[2] = {0, 0};
+    if (key == 0x17) { /* widen the lower (FCVTL) or upper (FCVTL2) half of Vn */
+        const uint64_t src[2] = {a[part], 0};
+        for (unsigned i = 0; i < 64 / narrow; i++) {
+            uint64_t v = fp_cvt_n(c, wlane(src, narrow, i), narrow, wide, rm);
+            unsigned pos = i * wide;
+            r[pos / 64] |= v << (pos % 64);
+        }
+        c->v[d][0] = r[0];
+        c->v[d][1] = r[1];
+        return;
+    }
+    uint64_t out = 0;
+    for (unsigned i = 0, nl = scalar ? 1 : 128 / wide; i < nl; i++)
+        out |= fp_cvt_n(c, wlane(a, wide, i), wide, narrow, rm) << (i * narrow);
+    if (part) {
+        c->v[d][1] = out; /* the "2" forms write the upper half, the lower half is kept */
+    } else {
+        c->v[d][0] = out;
+        c->v[d][1] = 0;
+    }
+}
+
+/* Two-register miscellaneous, vector and scalar (FP): key = U:o2:opcode. */
 void a64_h_simd_fp2misc(struct a64_cpu *c, uint32_t insn)
 {
-    bool q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
     unsigned key = A64_BIT(insn, 29) << 6 | A64_BIT(insn, 23) << 5 | A64_BITS(insn, 16, 12);
     unsigned d = insn & 31, n = A64_BITS(insn, 9, 5);
-    if (dp && !q) {
+    if (key == 0x16 || key == 0x17 || key == 0x56) {
+        fp_cvt_long_narrow(c, insn, key, scalar);
+        return;
+    }
+    /* sz = 1 with Q = 0 is reserved; URECPE / URSQRTE have 32-bit elements only */
+    if ((dp && !q) || (dp && (key == 0x3c || key == 0x7c))) {
         a64_undef(c);
         return;
     }
     if (!a64_fp_check(c))
         return;
-    unsigned lanes = (q ? 128u : 64u) >> (dp ? 6 : 5), bits = dp ? 64 : 32;
+    unsigned lanes = scalar ? 1 : (q ? 128u : 64u) >> (dp ? 6 : 5), bits = dp ? 64 : 32;
+    unsigned rm = (c->fpcr >> 22) & 3;
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, r[2] = {0, 0};
     uint64_t mask = dp ? UINT64_MAX : 0xffffffffull;
     for (unsigned i = 0; i < lanes; i++) {
@@ -668,19 +1071,33 @@ void a64_h_simd_fp2misc(struct a64_cpu *c, uint32_t insn)
         case 0x3a: v = fp_to_fixed(c, x, dp, 0, false, bits, RM_P); break; /* FCVTPS */
         case 0x7a: v = fp_to_fixed(c, x, dp, 0, true, bits, RM_P); break;  /* FCVTPU */
         case 0x1c: v = fp_to_fixed(c, x, dp, 0, false, bits, RM_A); break; /* FCVTAS */
-        default: v = fp_to_fixed(c, x, dp, 0, true, bits, RM_A); break;   /* 0x5c FCVTAU */
+        case 0x5c: v = fp_to_fixed(c, x, dp, 0, true, bits, RM_A); break;  /* FCVTAU */
+        case 0x18: v = fp_rint(c, x, dp, RM_N, false); break;       /* FRINTN */
+        case 0x19: v = fp_rint(c, x, dp, RM_M, false); break;       /* FRINTM */
+        case 0x38: v = fp_rint(c, x, dp, RM_P, false); break;       /* FRINTP */
+        case 0x39: v = fp_rint(c, x, dp, RM_Z, false); break;       /* FRINTZ */
+        case 0x58: v = fp_rint(c, x, dp, RM_A, false); break;       /* FRINTA */
+        case 0x59: v = fp_rint(c, x, dp, rm, true); break;          /* FRINTX */
+        case 0x79: v = fp_rint(c, x, dp, rm, false); break;         /* FRINTI */
+        case 0x7f: v = fp_sqrt(c, x, dp); break;                    /* FSQRT */
+        case 0x3d: v = fp_recip_estimate(c, x, dp); break;          /* FRECPE */
+        case 0x7d: v = fp_rsqrt_estimate(c, x, dp); break;          /* FRSQRTE */
+        case 0x3f: v = fp_recpx(c, x, dp); break;                   /* FRECPX (scalar) */
+        case 0x3c: v = u_recip_estimate(x, false); break;           /* URECPE */
+        default: v = u_recip_estimate(x, true); break;              /* 0x7c URSQRTE */
         }
         lane_set(r, dp, i, v & mask);
     }
     c->v[d][0] = r[0];
-    c->v[d][1] = q ? r[1] : 0;
+    c->v[d][1] = q && !scalar ? r[1] : 0;
 }
 
-/* FMUL, FMLA, FMLS (by element), vector: sz = 0 index H:L, sz = 1 index H (L = 1 is
- * reserved); Rm = M:Rm. */
+/* FMUL, FMLA, FMLS, FMULX (by element), vector and scalar: sz = 0 index H:L, sz = 1 index H
+ * (L = 1 is reserved); Rm = M:Rm. */
 void a64_h_simd_fp_elem(struct a64_cpu *c, uint32_t insn)
 {
-    bool q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22), l = A64_BIT(insn, 21);
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
+    bool l = A64_BIT(insn, 21), u = A64_BIT(insn, 29);
     unsigned op = A64_BITS(insn, 15, 12), d = insn & 31, n = A64_BITS(insn, 9, 5);
     unsigned m = A64_BITS(insn, 20, 16), h = A64_BIT(insn, 11);
     if (dp && (l || !q)) {
@@ -689,17 +1106,74 @@ void a64_h_simd_fp_elem(struct a64_cpu *c, uint32_t insn)
     }
     if (!a64_fp_check(c))
         return;
-    unsigned index = dp ? h : h << 1 | l, lanes = (q ? 128u : 64u) >> (dp ? 6 : 5);
+    unsigned index = dp ? h : h << 1 | l;
+    unsigned lanes = scalar ? 1 : (q ? 128u : 64u) >> (dp ? 6 : 5);
     uint64_t e2 = lane_get(c->v[m], dp, index);
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, acc[2] = {c->v[d][0], c->v[d][1]}, r[2] = {0, 0};
     for (unsigned i = 0; i < lanes; i++) {
         uint64_t x = lane_get(a, dp, i), v;
         if (op == 0x9)
-            v = fp_binop(c, 0, x, e2, dp); /* FMUL */
+            v = u ? fp_mulx(c, x, e2, dp) : fp_binop(c, 0, x, e2, dp); /* FMULX, FMUL */
         else
             v = fp_muladd(c, lane_get(acc, dp, i), op == 0x5 ? x ^ sign_bit(dp) : x, e2, dp);
         lane_set(r, dp, i, v);
     }
     c->v[d][0] = r[0];
-    c->v[d][1] = q ? r[1] : 0;
+    c->v[d][1] = q && !scalar ? r[1] : 0;
+}
+
+/* FADDP, FMAXP, FMINP, FMAXNMP, FMINNMP (scalar: the two lanes of Vn) and FMAXV, FMINV,
+ * FMAXNMV, FMINNMV (4S only): Reduce() combines halves recursively, op(op(e0, e1),
+ * op(e2, e3)) (ARM DDI0487 shared/functions/vector/Reduce). */
+void a64_h_simd_fp_reduce(struct a64_cpu *c, uint32_t insn)
+{
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30), dp = A64_BIT(insn, 22);
+    unsigned key = A64_BIT(insn, 23) << 5 | A64_BITS(insn, 16, 12);
+    if (!scalar && (dp || !q)) {
+        a64_undef(c);
+        return;
+    }
+    if (!a64_fp_check(c))
+        return;
+    /* fp_binop operation: 0x0c FMAXNM, 0x0d FADD, 0x0f FMAX, 0x2c FMINNM, 0x2f FMIN */
+    unsigned op = key == 0x0c ? 6 : key == 0x0d ? 2 : key == 0x0f ? 4 : key == 0x2c ? 7 : 5;
+    const uint64_t *v = c->v[A64_BITS(insn, 9, 5)];
+    uint64_t r;
+    if (scalar) {
+        r = fp_binop(c, op, lane_get(v, dp, 0), lane_get(v, dp, 1), dp);
+    } else {
+        uint64_t hi = fp_binop(c, op, lane_get(v, false, 2), lane_get(v, false, 3), false);
+        uint64_t lo = fp_binop(c, op, lane_get(v, false, 0), lane_get(v, false, 1), false);
+        r = fp_binop(c, op, lo, hi, false);
+    }
+    fset(c, insn & 31, r);
+}
+
+/* SCVTF, UCVTF, FCVTZS, FCVTZU (vector and scalar, fixed-point): immh = 01xx single,
+ * 1xxx double; fracbits = 2 * esize - immh:immb (ARM DDI0487 C7.2 SCVTF (vector,
+ * fixed-point)). FCVTZ* round towards zero, [SU]CVTF by FPCR.RMode. */
+void a64_h_simd_fp_fixed(struct a64_cpu *c, uint32_t insn)
+{
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30), u = A64_BIT(insn, 29);
+    unsigned immhb = A64_BITS(insn, 22, 16), d = insn & 31, n = A64_BITS(insn, 9, 5);
+    bool dp = A64_BIT(insn, 22), tofp = A64_BITS(insn, 15, 11) == 0x1c;
+    if (!scalar && dp && !q) {
+        a64_undef(c);
+        return;
+    }
+    if (!a64_fp_check(c))
+        return;
+    unsigned esize = dp ? 64 : 32, fbits = 2 * esize - immhb;
+    unsigned lanes = scalar ? 1 : (q ? 128u : 64u) / esize;
+    uint64_t a[2] = {c->v[n][0], c->v[n][1]}, r[2] = {0, 0};
+    for (unsigned i = 0; i < lanes; i++) {
+        uint64_t x = lane_get(a, dp, i), v;
+        if (tofp)
+            v = fixed_to_fp(c, u ? x : (uint64_t)a64_sext(x, esize), u, fbits, dp);
+        else
+            v = fp_to_fixed(c, x, dp, fbits, u, esize, RM_Z);
+        lane_set(r, dp, i, v & fmt_mask(esize));
+    }
+    c->v[d][0] = r[0];
+    c->v[d][1] = q && !scalar ? r[1] : 0;
 }

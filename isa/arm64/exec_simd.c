@@ -346,13 +346,30 @@ void a64_h_simd_across(struct a64_cpu *c, uint32_t insn)
     c->v[d][1] = 0;
 }
 
-/* ---- three different: long, wide and narrow forms ---- */
+/* SQDMULL / SQDMLAL / SQDMLSL on one element (C7.2 SQDMLAL: product =
+ * SignedSatQ(2 * element1 * element2, 2 * esize), then accum = SignedSatQ(acc +/- product);
+ * both saturations set QC). kind: 0 multiply, 1 accumulate, 2 subtract. */
+static uint64_t sqdml_elem(struct a64_cpu *c, unsigned kind, unsigned esize, uint64_t a,
+                           uint64_t b, uint64_t acc)
+{
+    unsigned w = 2 * esize;
+    __int128 p = 2 * eint(a, esize, false) * eint(b, esize, false);
+    p = eint(satq(c, p, w, false), w, false);
+    if (kind == 0)
+        return (uint64_t)p & emask(w);
+    __int128 s = eint(acc, w, false);
+    return satq(c, kind == 1 ? s + p : s - p, w, false);
+}
+
+/* ---- three different: long, wide and narrow forms (vector), and the saturating doubling
+ * multiplies also as scalars ("Advanced SIMD scalar three different") ---- */
 void a64_h_simd_3diff(struct a64_cpu *c, uint32_t insn)
 {
-    bool q = A64_BIT(insn, 30), u = A64_BIT(insn, 29);
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30) && !scalar, u = A64_BIT(insn, 29);
     unsigned size = A64_BITS(insn, 23, 22), op = A64_BITS(insn, 15, 12), d = insn & 31;
     unsigned n = A64_BITS(insn, 9, 5), m = A64_BITS(insn, 20, 16);
-    if (size == 3 || (op == 0xe && size != 0)) {
+    bool sqd = op == 0x9 || op == 0xb || op == 0xd;
+    if (size == 3 || (op == 0xe && size != 0) || (sqd && size == 0)) {
         a64_undef(c);
         return;
     }
@@ -362,6 +379,14 @@ void a64_h_simd_3diff(struct a64_cpu *c, uint32_t insn)
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, b[2] = {c->v[m][0], c->v[m][1]};
     uint64_t dd[2] = {c->v[d][0], c->v[d][1]}, r[2] = {0, 0};
     uint64_t wm = emask(wsize);
+    if (sqd) { /* SQDMLAL{2} (0x9), SQDMLSL{2} (0xb), SQDMULL{2} (0xd) */
+        unsigned kind = op == 0xd ? 0 : op == 0x9 ? 1 : 2;
+        for (unsigned i = 0; i < (scalar ? 1 : nl); i++)
+            vset(r, wsize, i, sqdml_elem(c, kind, esize, vget(a, esize, i + part),
+                                         vget(b, esize, i + part), vget(dd, wsize, i)));
+        vwrite(c, d, r, !scalar);
+        return;
+    }
     if (op == 0x4 || op == 0x6) { /* [R]ADDHN, [R]SUBHN{2}: high half of the wide sum */
         if (q)
             r[0] = dd[0];
@@ -422,7 +447,7 @@ void a64_h_simd_shift(struct a64_cpu *c, uint32_t insn)
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, dd[2] = {c->v[d][0], c->v[d][1]}, r[2] = {0, 0};
     uint64_t m = emask(esize);
     if (narrow || lng) {
-        unsigned nsize = esize, nl = 64 / nsize, part = qbit ? nl : 0;
+        unsigned nsize = esize, nl = scalar ? 1 : 64 / nsize, part = qbit && !scalar ? nl : 0;
         if (lng) {
             for (unsigned i = 0; i < nl; i++) {
                 __int128 x = eint(vget(a, nsize, i + part), nsize, u);
@@ -433,7 +458,7 @@ void a64_h_simd_shift(struct a64_cpu *c, uint32_t insn)
         }
         /* narrowing right shift of 2*esize elements by 2*esize... per the encoding the
          * shift is relative to the narrow size: shift = 2*esize - immh:immb. */
-        if (qbit)
+        if (qbit && !scalar)
             r[0] = dd[0];
         bool round = op & 1, src_uns = u && op >= 0x12, sat = !(op <= 0x11 && !u);
         bool dst_uns = u; /* SQSHRUN/SQRSHRUN, UQ[R]SHRN saturate to unsigned */
@@ -443,7 +468,7 @@ void a64_h_simd_shift(struct a64_cpu *c, uint32_t insn)
             uint64_t e = sat ? satq(c, v, nsize, dst_uns) : (uint64_t)v & m;
             vset(r, nsize, i + part, e);
         }
-        vwrite(c, d, r, qbit);
+        vwrite(c, d, r, qbit && !scalar);
         return;
     }
     unsigned lanes = scalar ? 1 : (qbit ? 128 : 64) / esize;
@@ -722,11 +747,12 @@ void a64_h_simd_ldst_single(struct a64_cpu *c, uint32_t insn)
 }
 
 /* ---- vector x indexed element, integer: MUL, MLA, MLS, [SU]MULL{2}, [SU]MLAL{2},
- * [SU]MLSL{2} (C7.2 "MUL (by element)" ...). size 01: index H:L:M, Rm in V0-V15;
- * size 10: index H:L, Rm = M:Rm. ---- */
+ * [SU]MLSL{2}, and (also scalar) SQDMULH, SQRDMULH, SQDMULL{2}, SQDMLAL{2}, SQDMLSL{2}
+ * (C7.2 "MUL (by element)" ...). size 01: index H:L:M, Rm in V0-V15; size 10: index H:L,
+ * Rm = M:Rm. ---- */
 void a64_h_simd_elem(struct a64_cpu *c, uint32_t insn)
 {
-    bool q = A64_BIT(insn, 30), u = A64_BIT(insn, 29);
+    bool scalar = A64_BIT(insn, 28), q = A64_BIT(insn, 30) && !scalar, u = A64_BIT(insn, 29);
     unsigned size = A64_BITS(insn, 23, 22), op = A64_BITS(insn, 15, 12), d = insn & 31;
     unsigned n = A64_BITS(insn, 9, 5), h = A64_BIT(insn, 11), l = A64_BIT(insn, 21);
     unsigned mbit = A64_BIT(insn, 20), m, index;
@@ -745,6 +771,22 @@ void a64_h_simd_elem(struct a64_cpu *c, uint32_t insn)
     unsigned esize = 8u << size;
     uint64_t a[2] = {c->v[n][0], c->v[n][1]}, dd[2] = {c->v[d][0], c->v[d][1]}, r[2] = {0, 0};
     uint64_t e2 = vget(c->v[m], esize, index);
+    if (op == 0xc || op == 0xd) { /* SQDMULH, SQRDMULH (by element, vector and scalar) */
+        unsigned lanes = scalar ? 1 : (q ? 128 : 64) / esize;
+        for (unsigned i = 0; i < lanes; i++)
+            vset(r, esize, i, same_elem(c, 0x16, op == 0xd, esize, vget(a, esize, i), e2, 0));
+        vwrite(c, d, r, q);
+        return;
+    }
+    if (op == 0x3 || op == 0x7 || op == 0xb) { /* SQDMLAL{2}, SQDMLSL{2}, SQDMULL{2} */
+        unsigned kind = op == 0xb ? 0 : op == 0x3 ? 1 : 2, nl = scalar ? 1 : 64 / esize;
+        unsigned part = q ? 64 / esize : 0;
+        for (unsigned i = 0; i < nl; i++)
+            vset(r, 2 * esize, i, sqdml_elem(c, kind, esize, vget(a, esize, i + part), e2,
+                                             vget(dd, 2 * esize, i)));
+        vwrite(c, d, r, !scalar);
+        return;
+    }
     if (op == 0x8 || op == 0x0 || op == 0x4) { /* MUL, MLA, MLS (same size) */
         unsigned lanes = (q ? 128 : 64) / esize;
         uint64_t mk = emask(esize);

@@ -48,8 +48,8 @@ int main(void)
     /* Every line has a name, a feature and a class; every non-"unalloc" line is reachable:
      * the generator finds encodings for it, and they decode back to it. */
     uint64_t rng = 0x9e3779b97f4a7c15ull;
-    unsigned hits[512] = {0};
-    CHECK(n <= 512);
+    unsigned hits[1024] = {0};
+    CHECK(n <= 1024);
     for (unsigned cls = 0; cls < A64_CLASS_COUNT; cls++) {
         for (unsigned k = 0; k < 20000; k++) {
             int idx = -1;

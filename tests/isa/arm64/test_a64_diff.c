@@ -10,7 +10,8 @@
  * if an exception was raised, both must have raised one (and the registers match).
  *
  * FP/SIMD sequences start from FP-flavoured vector values (zeros, denormals, infinities,
- * quiet and signalling NaNs, values near integer limits) under a random FPCR (RMode, FZ, DN).
+ * quiet and signalling NaNs, values near integer limits) under a random FPCR (RMode, FZ,
+ * DN, AHP). HVSIM_DIFF_COVER lists the FP/SIMD table lines that never ran to completion.
  *
  * HVSIM_DIFF_N sets the number of sequences (default 20000); HVSIM_DIFF_SEED the seed. */
 #include <inttypes.h>
@@ -204,6 +205,40 @@ static bool fixup(const char *name, uint32_t *wp)
         return false;
     if (!strcmp(name, "movi") && ((w >> 11) & 1))
         return false;
+    /* AdvSIMD floating-point vector forms with sz = 1 (double lanes) and Q = 0 are reserved,
+     * as are FMAXV & co. with sz = 1 or Q = 0, FCVTXN with sz = 0, the double fixed-point
+     * conversions with Q = 0 and URECPE/URSQRTE with sz = 1: keep one in four so that most
+     * sequences run to their end. */
+    {
+        bool q = (w >> 30) & 1, sz = (w >> 22) & 1, vec = !((w >> 28) & 1);
+        bool fpv = vec && (name[0] == 'f' || !strcmp(name, "scvtf_v") || !strcmp(name, "ucvtf_v") ||
+                           !strcmp(name, "urecpe") || !strcmp(name, "ursqrte"));
+        bool reserved = false;
+        if (!strcmp(name, "fcvtl") || !strcmp(name, "fcvtn"))
+            reserved = false;
+        else if (!strcmp(name, "fcvtxn") || !strcmp(name, "fcvtxn_s"))
+            reserved = !sz;
+        else if (!strcmp(name, "fmaxnmv") || !strcmp(name, "fmaxv") || !strcmp(name, "fminnmv") ||
+                 !strcmp(name, "fminv"))
+            reserved = sz || !q;
+        else if (strstr(name, "_fixv_d"))
+            reserved = !q;
+        else if (fpv)
+            reserved = sz && !q;
+        /* scalar integer forms that exist for 64-bit elements only, and the saturating
+         * doubling multiplies (16- and 32-bit elements only) */
+        static const char *const d_only[] = {"add_s", "sub_s", "cmtst_s", "cmeq_s", "cmgt_s",
+            "cmhi_s", "cmge_s", "cmhs_s", "sshl_s", "ushl_s", "srshl_s", "urshl_s", "cmgt_z_s",
+            "cmeq_z_s", "cmlt_z_s", "abs_s", "cmge_z_s", "cmle_z_s", "neg_s", NULL};
+        unsigned size = (w >> 22) & 3;
+        for (unsigned i = 0; d_only[i]; i++)
+            if (!strcmp(name, d_only[i]))
+                reserved = size != 3;
+        if (!strncmp(name, "sqdm", 4) || !strncmp(name, "sqrdm", 5))
+            reserved = size == 0 || size == 3;
+        if (reserved && (rnd() & 3))
+            return false;
+    }
     *wp = w;
     return true;
 }
@@ -220,6 +255,7 @@ struct harness {
     bool model_max;
     uc_cpu_arm64 ucmodel;
     unsigned long uc_uses;
+    unsigned long completed[1024]; /* per decode-table line: executions without exception */
 };
 
 static int uc_setup(struct harness *h);
@@ -298,6 +334,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
     }
     uint32_t code[SEQ];
     const char *names[SEQ];
+    int idxs[SEQ];
     unsigned excl_size = 0; /* size of the last load-exclusive in the sequence */
     for (unsigned i = 0; i < SEQ; i++) {
         for (;;) {
@@ -328,6 +365,7 @@ static int one_sequence(struct harness *h, enum a64_class cls)
             }
             code[i] = w;
             names[i] = nm;
+            idxs[i] = idx;
             break;
         }
     }
@@ -389,9 +427,11 @@ static int one_sequence(struct harness *h, enum a64_class cls)
         v[i][0] = cls == A64_CLASS_FPSIMD ? rnd_fp_value() : rnd_value();
         v[i][1] = cls == A64_CLASS_FPSIMD ? rnd_fp_value() : rnd_value();
     }
-    /* FP/SIMD sequences run under a random FPCR: RMode, FZ and DN (ARM DDI0487 C5.2.8). */
+    /* FP/SIMD sequences run under a random FPCR: RMode, FZ, DN and AHP (ARM DDI0487
+     * C5.2.8; AHP only affects conversions to and from half precision). */
     uint64_t fpcr = cls == A64_CLASS_FPSIMD ? (rnd() & 0x3ull) << 22 | ((rnd() & 3) == 0) << 24 |
-                                                  (uint64_t)((rnd() & 3) == 0) << 25
+                                                  (uint64_t)((rnd() & 3) == 0) << 25 |
+                                                  (uint64_t)((rnd() & 7) == 0) << 26
                                             : 0;
     /* hvsim side */
     memcpy(c->x, x, sizeof(x));
@@ -500,10 +540,22 @@ static int one_sequence(struct harness *h, enum a64_class cls)
         h->exc_both++;
         if (getenv("HVSIM_DIFF_DEBUG") && cls == A64_CLASS_LDST && c->exc.pc >= SEQ_PC && c->exc.pc < SEQ_PC + 16)
             fprintf(stderr, "ldstexc %s %08x\n", names[(c->exc.pc - SEQ_PC) / 4], c->exc.esr);
+        if (getenv("HVSIM_DIFF_DEBUG") && cls == A64_CLASS_FPSIMD && c->exc.pc >= SEQ_PC &&
+            c->exc.pc < SEQ_PC + 4 * SEQ)
+            fprintf(stderr, "fpexc %s %08x\n", names[(c->exc.pc - SEQ_PC) / 4],
+                    code[(c->exc.pc - SEQ_PC) / 4]);
         if (getenv("HVSIM_DIFF_DEBUG") && cls == A64_CLASS_DP_IMM)
             fprintf(stderr, "exc esr %08x pc %lx: %08x %08x %08x %08x uc err %d int %d\n", c->exc.esr, (unsigned long)c->exc.pc, code[0], code[1], code[2], code[3], (int)e, h->u.intno);
     }
     h->compared++;
+    if (cls == A64_CLASS_FPSIMD) { /* per-line coverage: instructions that ran to completion */
+        unsigned done = seq_len;
+        if (a_exc && c->exc.pc >= SEQ_PC && c->exc.pc < SEQ_PC + 4 * SEQ)
+            done = (unsigned)(c->exc.pc - SEQ_PC) / 4;
+        for (unsigned i = 0; i < done && i < seq_len; i++)
+            if ((unsigned)idxs[i] < 1024)
+                h->completed[idxs[i]]++;
+    }
     if (!why[0])
         return 0;
     if (h->mism_reported++ < 20) {
@@ -576,6 +628,21 @@ int main(void)
                models[mi].model, h->compared, h->exc_both, h->skipped_unimpl, h->skipped_qemu);
         printf("%s: %" PRIu64 " aborted AdvSIMD structure loads (V registers UNKNOWN, not compared)\n",
                models[mi].model, h->v_unknown);
+        /* FP/SIMD lines that never ran to completion (only UNDEF or not drawn): listed with
+         * HVSIM_DIFF_COVER set, counted always; none may be left in a long run. */
+        unsigned never = 0;
+        for (unsigned li = 0; li < a64_insn_count() && li < 1024; li++) {
+            const char *nm = a64_insn_line_name(li);
+            if (a64_insn_class(li) != A64_CLASS_FPSIMD || !strncmp(nm, "unalloc_", 8) ||
+                h->completed[li])
+                continue;
+            never++;
+            if (getenv("HVSIM_DIFF_COVER"))
+                printf("  never completed: %s\n", nm);
+        }
+        printf("%s: %u FP/SIMD table lines never executed to completion\n", models[mi].model, never);
+        if (n >= 200000) /* long runs must have executed every FP/SIMD line */
+            CHECK_EQ(never, 0);
         teardown(h);
         free(h);
     }

@@ -26,6 +26,7 @@
 #define FPCR_RZ (3u << 22)
 #define FPCR_FZ (1u << 24)
 #define FPCR_DN (1u << 25)
+#define FPCR_AHP (1u << 26)
 
 struct fcase {
     const char *text;
@@ -129,6 +130,85 @@ static const struct fcase cases[] = {
     {"scvtf v0.2d, v1.2d", 0x4e61d820, 0, 0, {0, 0}, {0xfffffffffffffffe, 0x0020000000000001}, {0, 0}, {0, 0}, 0, {0xc000000000000000, 0x4340000000000000}, 0, FPSR_IXC, -1},
     {"faddp v0.4s, v1.4s, v2.4s", 0x6e22d420, 0, 0, {0, 0}, {0x400000003f800000, 0x4080000040400000}, {0x3f0000003f000000, 0x3f8000003f800000}, {0, 0}, 0, {0x40e0000040400000, 0x400000003f800000}, 0, 0, -1},
     {"umlal2 v0.2d, v1.4s, v2.s[3]", 0x6fa22820, 0, 0, {1, 2}, {0, 0x00000002ffffffff}, {0, 0xffffffff00000000}, {0, 0}, 0, {0xfffffffe00000002, 0x0000000200000000}, 0, 0, -1},
+    /* Half-precision conversions (FPConvert / FPRoundBase with N = 16; FZ never flushes a
+     * half operand or result; FPCR.AHP: no infinities or NaNs in the half format). */
+    {"fcvt h0, s1", 0x1e23c020, 0, 0, {0, 0}, {0x3f800000, 0}, {0, 0}, {0, 0}, 0, {0x3c00, 0}, 0, 0, -1},
+    {"fcvt h0, s1 (65520: tie to even overflows)", 0x1e23c020, 0, 0, {0, 0}, {0x477ff000, 0}, {0, 0}, {0, 0}, 0, {0x7c00, 0}, 0, FPSR_OFC | FPSR_IXC, -1},
+    {"fcvt h0, s1 (65520, RZ: rounds down, no overflow)", 0x1e23c020, FPCR_RZ, 0, {0, 0}, {0x477ff000, 0}, {0, 0}, {0, 0}, 0, {0x7bff, 0}, 0, FPSR_IXC, -1},
+    {"fcvt h0, s1 (65536, RZ: overflow to largest normal)", 0x1e23c020, FPCR_RZ, 0, {0, 0}, {0x47800000, 0}, {0, 0}, {0, 0}, 0, {0x7bff, 0}, 0, FPSR_OFC | FPSR_IXC, -1},
+    {"fcvt h0, s1 (65519)", 0x1e23c020, 0, 0, {0, 0}, {0x477fef00, 0}, {0, 0}, {0, 0}, 0, {0x7bff, 0}, 0, FPSR_IXC, -1},
+    {"fcvt h0, d1 (2^-25: tie to even zero)", 0x1e63c020, 0, 0, {0, 0}, {0x3e60000000000000, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, FPSR_UFC | FPSR_IXC, -1},
+    {"fcvt h0, d1 (2^-25, RP)", 0x1e63c020, FPCR_RP, 0, {0, 0}, {0x3e60000000000000, 0}, {0, 0}, {0, 0}, 0, {0x0001, 0}, 0, FPSR_UFC | FPSR_IXC, -1},
+    {"fcvt h0, d1 (0.75 * 2^-24)", 0x1e63c020, 0, 0, {0, 0}, {0x3e68000000000000, 0}, {0, 0}, {0, 0}, 0, {0x0001, 0}, 0, FPSR_UFC | FPSR_IXC, -1},
+    {"fcvt h0, d1 (FZ: half subnormal result kept)", 0x1e63c020, FPCR_FZ, 0, {0, 0}, {0x3e70000000000000, 0}, {0, 0}, {0, 0}, 0, {0x0001, 0}, 0, 0, -1},
+    {"fcvt h0, s1 (sNaN payload)", 0x1e23c020, 0, 0, {0, 0}, {0x7fa00000, 0}, {0, 0}, {0, 0}, 0, {0x7f00, 0}, 0, FPSR_IOC, -1},
+    {"fcvt h0, s1 (sNaN, DN)", 0x1e23c020, FPCR_DN, 0, {0, 0}, {0xffa00000, 0}, {0, 0}, {0, 0}, 0, {0x7e00, 0}, 0, FPSR_IOC, -1},
+    {"fcvt h0, s1 (FZ: single denormal input)", 0x1e23c020, FPCR_FZ, 0, {0, 0}, {0x00000001, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, FPSR_IDC, -1},
+    {"fcvt h0, s1 (AHP: 131008)", 0x1e23c020, FPCR_AHP, 0, {0, 0}, {0x47ffe000, 0}, {0, 0}, {0, 0}, 0, {0x7fff, 0}, 0, 0, -1},
+    {"fcvt h0, s1 (AHP: 131072 overflows)", 0x1e23c020, FPCR_AHP, 0, {0, 0}, {0xc8000000, 0}, {0, 0}, {0, 0}, 0, {0xffff, 0}, 0, FPSR_IOC, -1},
+    {"fcvt h0, s1 (AHP: -inf)", 0x1e23c020, FPCR_AHP, 0, {0, 0}, {0xff800000, 0}, {0, 0}, {0, 0}, 0, {0xffff, 0}, 0, FPSR_IOC, -1},
+    {"fcvt h0, s1 (AHP: qNaN)", 0x1e23c020, FPCR_AHP, 0, {0, 0}, {0x7fc00000, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, FPSR_IOC, -1},
+    {"fcvt s0, h1 (2^-24, FZ)", 0x1ee24020, FPCR_FZ, 0, {0, 0}, {0x0001, 0}, {0, 0}, {0, 0}, 0, {0x33800000, 0}, 0, 0, -1},
+    {"fcvt s0, h1 (AHP: 0x7c00 = 65536)", 0x1ee24020, FPCR_AHP, 0, {0, 0}, {0x7c00, 0}, {0, 0}, {0, 0}, 0, {0x47800000, 0}, 0, 0, -1},
+    {"fcvt s0, h1 (sNaN)", 0x1ee24020, 0, 0, {0, 0}, {0x7c01, 0}, {0, 0}, {0, 0}, 0, {0x7fc02000, 0}, 0, FPSR_IOC, -1},
+    {"fcvt s0, h1 (-inf)", 0x1ee24020, 0, 0, {0, 0}, {0xfc00, 0}, {0, 0}, {0, 0}, 0, {0xff800000, 0}, 0, 0, -1},
+    {"fcvt d0, h1 (-2^-24)", 0x1ee2c020, 0, 0, {0, 0}, {0x8001, 0}, {0, 0}, {0, 0}, 0, {0xbe70000000000000, 0}, 0, 0, -1},
+    {"fcvtl v0.4s, v1.4h", 0x0e217820, 0, 0, {1, 2}, {0xfc0080013c000000, 0x1234}, {0, 0}, {0, 0}, 0, {0x3f80000000000000, 0xff800000b3800000}, 0, 0, -1},
+    {"fcvtl2 v0.2d, v1.4s", 0x4e617820, 0, 0, {1, 2}, {0x1234, 0xbf80000040400000}, {0, 0}, {0, 0}, 0, {0x4008000000000000, 0xbff0000000000000}, 0, 0, -1},
+    {"fcvtn v0.4h, v1.4s", 0x0e216820, 0, 0, {1, 2}, {0x3f80000040000000, 0xc700000033000000}, {0, 0}, {0, 0}, 0, {0xf80000003c004000, 0}, 0, FPSR_UFC | FPSR_IXC, -1},
+    {"fcvtn2 v0.4s, v1.2d", 0x4e616820, 0, 0, {0x1111111122222222, 0x3333}, {0x3ff0000000000000, 0x4000000000000001}, {0, 0}, {0, 0}, 0, {0x1111111122222222, 0x400000003f800000}, 0, FPSR_IXC, -1},
+    {"fcvtxn s0, d1 (inexact: odd, RP ignored)", 0x7e616820, FPCR_RP, 0, {0, 0}, {0x3ff0000001000000, 0}, {0, 0}, {0, 0}, 0, {0x3f800001, 0}, 0, FPSR_IXC, -1},
+    {"fcvtxn s0, d1 (exact)", 0x7e616820, 0, 0, {0, 0}, {0x3ff0000040000000, 0}, {0, 0}, {0, 0}, 0, {0x3f800002, 0}, 0, 0, -1},
+    {"fcvtxn2 v0.4s, v1.2d", 0x6e616820, 0, 0, {7, 9}, {0xbff0000000000001, 0x7ff0000000000000}, {0, 0}, {0, 0}, 0, {7, 0x7f800000bf800001}, 0, FPSR_IXC, -1},
+    /* Reciprocal estimates (FPRecipEstimate / FPRSqrtEstimate with the 9-bit RecipEstimate
+     * and RecipSqrtEstimate tables), FRECPX, and the fused step instructions. */
+    {"frecpe s0, s1 (1.0)", 0x5ea1d820, 0, 0, {0, 0}, {0x3f800000, 0}, {0, 0}, {0, 0}, 0, {0x3f7f8000, 0}, 0, 0, -1},
+    {"frecpe v0.2d, v1.2d (2.0, -0.0)", 0x4ee1d820, 0, 0, {0, 0}, {0x4000000000000000, 0x8000000000000000}, {0, 0}, {0, 0}, 0, {0x3fdff00000000000, 0xfff0000000000000}, 0, FPSR_DZC, -1},
+    {"frecpe s0, s1 (2^-149 overflows)", 0x5ea1d820, 0, 0, {0, 0}, {0x00000001, 0}, {0, 0}, {0, 0}, 0, {0x7f800000, 0}, 0, FPSR_OFC | FPSR_IXC, -1},
+    {"frecpe s0, s1 (2^-149, RZ)", 0x5ea1d820, FPCR_RZ, 0, {0, 0}, {0x80000001, 0}, {0, 0}, {0, 0}, 0, {0xff7fffff, 0}, 0, FPSR_OFC | FPSR_IXC, -1},
+    {"frecpe s0, s1 (2^-127 denormal)", 0x5ea1d820, 0, 0, {0, 0}, {0x00400000, 0}, {0, 0}, {0, 0}, 0, {0x7eff8000, 0}, 0, 0, -1},
+    {"frecpe s0, s1 (2^127: denormal result)", 0x5ea1d820, 0, 0, {0, 0}, {0x7f000000, 0}, {0, 0}, {0, 0}, 0, {0x003fe000, 0}, 0, 0, -1},
+    {"frecpe s0, s1 (2^127, FZ)", 0x5ea1d820, FPCR_FZ, 0, {0, 0}, {0x7f000000, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, FPSR_UFC, -1},
+    {"frecpe s0, s1 (FZ: denormal input is zero)", 0x5ea1d820, FPCR_FZ, 0, {0, 0}, {0x80400000, 0}, {0, 0}, {0, 0}, 0, {0xff800000, 0}, 0, FPSR_IDC | FPSR_DZC, -1},
+    {"frsqrte s0, s1 (1.0)", 0x7ea1d820, 0, 0, {0, 0}, {0x3f800000, 0}, {0, 0}, {0, 0}, 0, {0x3f7f8000, 0}, 0, 0, -1},
+    {"frsqrte s0, s1 (2.0)", 0x7ea1d820, 0, 0, {0, 0}, {0x40000000, 0}, {0, 0}, {0, 0}, 0, {0x3f348000, 0}, 0, 0, -1},
+    {"frsqrte d0, d1 (4.0)", 0x7ee1d820, 0, 0, {0, 0}, {0x4010000000000000, 0}, {0, 0}, {0, 0}, 0, {0x3fdff00000000000, 0}, 0, 0, -1},
+    {"frsqrte d0, d1 (-1.0)", 0x7ee1d820, 0, 0, {0, 0}, {0xbff0000000000000, 0}, {0, 0}, {0, 0}, 0, {0x7ff8000000000000, 0}, 0, FPSR_IOC, -1},
+    {"frsqrte s0, s1 (+inf)", 0x7ea1d820, 0, 0, {0, 0}, {0x7f800000, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, 0, -1},
+    {"urecpe v0.2s, v1.2s", 0x0ea1c820, 0, 0, {0, 0}, {0x800000007fffffff, 5}, {0, 0}, {0, 0}, 0, {0xff800000ffffffff, 0}, 0, 0, -1},
+    {"ursqrte v0.4s, v1.4s", 0x6ea1c820, 0, 0, {0, 0}, {0x400000003fffffff, 0xffffffff80000000}, {0, 0}, {0, 0}, 0, {0xff800000ffffffff, 0x80000000b4800000}, 0, 0, -1},
+    {"frecpx d0, d1 (2.0)", 0x5ee1f820, 0, 0, {0, 0}, {0x4000000000000000, 0}, {0, 0}, {0, 0}, 0, {0x3ff0000000000000, 0}, 0, 0, -1},
+    {"frecpx d0, d1 (denormal)", 0x5ee1f820, 0, 0, {0, 0}, {0x8000000000000001, 0}, {0, 0}, {0, 0}, 0, {0xffe0000000000000, 0}, 0, 0, -1},
+    {"frecpx d0, d1 (+inf)", 0x5ee1f820, 0, 0, {0, 0}, {0x7ff0000000000000, 0}, {0, 0}, {0, 0}, 0, {0, 0}, 0, 0, -1},
+    {"frecps s0, s1, s2", 0x5e22fc20, 0, 0, {0, 0}, {0x3fc00000, 0}, {0x3f000000, 0}, {0, 0}, 0, {0x3fa00000, 0}, 0, 0, -1},
+    {"frecps s0, s1, s2 (inf * -0)", 0x5e22fc20, 0, 0, {0, 0}, {0x7f800000, 0}, {0x80000000, 0}, {0, 0}, 0, {0x40000000, 0}, 0, 0, -1},
+    {"frecps s0, s1, s2 (NaN operand 1 negated)", 0x5e22fc20, 0, 0, {0, 0}, {0x7fc00001, 0}, {0x3f800000, 0}, {0, 0}, 0, {0xffc00001, 0}, 0, 0, -1},
+    {"frsqrts s0, s1, s2", 0x5ea2fc20, 0, 0, {0, 0}, {0x3f800000, 0}, {0x3f800000, 0}, {0, 0}, 0, {0x3f800000, 0}, 0, 0, -1},
+    {"frsqrts s0, s1, s2 (one rounding: no overflow)", 0x5ea2fc20, 0, 0, {0, 0}, {0x7f000000, 0}, {0xc0000000, 0}, {0, 0}, 0, {0x7f000000, 0}, 0, FPSR_IXC, -1},
+    {"frsqrts v0.4s, v1.4s, v2.4s (0 * inf)", 0x4ea2fc20, 0, 0, {0, 0}, {0x3f80000000000000, 0}, {0x3f8000007f800000, 0}, {0, 0}, 0, {0x3f8000003fc00000, 0x3fc000003fc00000}, 0, 0, -1},
+    {"fmulx s0, s1, s2 (inf * -0)", 0x5e22dc20, 0, 0, {0, 0}, {0x7f800000, 0}, {0x80000000, 0}, {0, 0}, 0, {0xc0000000, 0}, 0, 0, -1},
+    {"fmulx v0.2d, v1.2d, v2.d[1]", 0x6fc29820, 0, 0, {0, 0}, {0x7ff0000000000000, 0x4000000000000000}, {0x3ff0000000000000, 0}, {0, 0}, 0, {0x4000000000000000, 0}, 0, 0, -1},
+    /* Pairwise and across-lanes FP (Reduce: op(op(e0, e1), op(e2, e3))) */
+    {"fmaxnmv s0, v1.4s", 0x6e30c820, 0, 0, {0, 0}, {0x7fc000003f800000, 0x40000000c0400000}, {0, 0}, {0, 0}, 0, {0x40000000, 0}, 0, 0, -1},
+    {"fmaxv s0, v1.4s", 0x6e30f820, 0, 0, {0, 0}, {0x7fc000003f800000, 0x40000000c0400000}, {0, 0}, {0, 0}, 0, {0x7fc00000, 0}, 0, 0, -1},
+    {"faddp d0, v1.2d", 0x7e70d820, 0, 0, {0, 0}, {0x3ff8000000000000, 0x4002000000000000}, {0, 0}, {0, 0}, 0, {0x400e000000000000, 0}, 0, 0, -1},
+    {"fminp s0, v1.2s (-0, +0)", 0x7eb0f820, 0, 0, {0, 0}, {0x0000000080000000, 0}, {0, 0}, {0, 0}, 0, {0x80000000, 0}, 0, 0, -1},
+    {"fcmle s0, s1, #0.0 (-0)", 0x7ea0d820, 0, 0, {0, 7}, {0x80000000, 0}, {0, 0}, {0, 0}, 0, {0xffffffff, 0}, 0, 0, -1},
+    {"facgt d0, d1, d2", 0x7ee2ec20, 0, 0, {0, 0}, {0xc008000000000000, 0}, {0x4000000000000000, 0}, {0, 0}, 0, {0xffffffffffffffff, 0}, 0, 0, -1},
+    {"fabd s0, s1, s2", 0x7ea2d420, 0, 0, {0, 0}, {0x3f800000, 0}, {0x40400000, 0}, {0, 0}, 0, {0x40000000, 0}, 0, 0, -1},
+    {"fcvtzs d0, d1", 0x5ee1b820, 0, 0, {0, 0}, {0xc004000000000000, 0}, {0, 0}, {0, 0}, 0, {0xfffffffffffffffe, 0}, 0, FPSR_IXC, -1},
+    {"fmla s0, s1, v2.s[3]", 0x5fa21820, 0, 0, {0x3f800000, 9}, {0x40000000, 0}, {0, 0x4040000000000000}, {0, 0}, 0, {0x40e00000, 0}, 0, 0, -1},
+    {"scvtf v0.4s, v1.4s, #16", 0x4f30e420, 0, 0, {0, 0}, {0xffff800000010000, 0x000000017fffffff}, {0, 0}, {0, 0}, 0, {0xbf0000003f800000, 0x3780000047000000}, 0, FPSR_IXC, -1},
+    {"fcvtzu v0.2d, v1.2d, #1", 0x6f7ffc20, 0, 0, {0, 0}, {0x4006000000000000, 0xbff0000000000000}, {0, 0}, {0, 0}, 0, {5, 0}, 0, FPSR_IOC | FPSR_IXC, -1},
+    {"frintx v0.4s, v1.4s", 0x6e219820, 0, 0, {0, 0}, {0xc02000003fc00000, 0x7f80000140400000}, {0, 0}, {0, 0}, 0, {0xc000000040000000, 0x7fc0000140400000}, 0, FPSR_IXC | FPSR_IOC, -1},
+    {"fsqrt v0.2d, v1.2d", 0x6ee1f820, 0, 0, {0, 0}, {0x4010000000000000, 0xbff0000000000000}, {0, 0}, {0, 0}, 0, {0x4000000000000000, 0x7ff8000000000000}, 0, FPSR_IOC, -1},
+    /* Saturating doubling multiplies and scalar narrowing shifts (QC = FPSR bit 27) */
+    {"sqdmull v0.4s, v1.4h, v2.4h", 0x0e62d020, 0, 0, {0, 0}, {0x00017fff80000002, 0}, {0xffff800080000003, 0}, {0, 0}, 0, {0x7fffffff0000000c, 0xfffffffe80010000}, 0, FPSR_QC, -1},
+    {"sqdmlal s0, h1, h2", 0x5e629020, 0, 0, {0xaaaaaaaa7ffffff0, 0x1234}, {0x10, 0}, {0x1, 0}, {0, 0}, 0, {0x7fffffff, 0}, 0, FPSR_QC, -1},
+    {"sqrdmulh v0.8h, v1.8h, v2.h[7]", 0x4f72d820, 0, 0, {0, 0}, {0x00017fff80000003, 0}, {0, 0x4000000000000000}, {0, 0}, 0, {0x00014000c0000002, 0}, 0, 0, -1},
+    {"sqdmlsl2 v0.2d, v1.4s, v2.s[3]", 0x4fa27820, 0, 0, {0, 5}, {0, 0x0000000180000000}, {0, 0x8000000000000000}, {0, 0}, 0, {0x8000000000000001, 0x0000000100000005}, 0, FPSR_QC, -1},
+    {"sqshrn b0, h1, #4", 0x5f0c9420, 0, 0, {0xffff, 0xff}, {0x7ff0, 0}, {0, 0}, {0, 0}, 0, {0x7f, 0}, 0, FPSR_QC, -1},
+    {"uqrshrn h0, s1, #16", 0x7f109c20, 0, 0, {0xffff, 0xff}, {0xffffffff00018000, 0}, {0, 0}, {0, 0}, 0, {2, 0}, 0, 0, -1},
 };
 
 struct env {
@@ -267,6 +347,18 @@ static void check_traps(struct env *e)
     reset(e);
     CHECK_EQ(run1(e, 0x1ee22820u /* fadd h0, h1, h2 */, 10), A64_STOP_UNHANDLED);
     CHECK_EQ(c->exc.esr >> 26, 0);
+    /* FEAT_FP16 vector arithmetic, FCVT h0, h1, and reserved encodings next to the new
+     * lines: FCVTXN with sz = 0, FMAXV on 2S, URECPE on 2D, SCVTF (fixed) 1D (Q = 0). */
+    static const uint32_t undef[] = {0x4e421420u, 0x1ee3c020u, 0x2e216820u, 0x2e30f820u,
+                                     0x4ee1c820u, 0x0f7fe420u};
+    for (unsigned i = 0; i < sizeof(undef) / sizeof(undef[0]); i++) {
+        reset(e);
+        CHECK_EQ(run1(e, undef[i], 10), A64_STOP_UNHANDLED);
+        CHECK_EQ(c->exc.esr >> 26, 0);
+    }
+    /* ... while FCVT to and from half precision is base Armv8.0 FP and executes */
+    reset(e);
+    CHECK_EQ(run1(e, 0x1e23c020u /* fcvt h0, s1 */, 10), A64_STOP_END_MARKER);
 }
 
 int main(void)
