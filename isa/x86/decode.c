@@ -7,15 +7,25 @@
 #include "isa/x86/x86_internal.h"
 
 /* x86.def column encodings */
-enum { NP = 0, F2 = 2, F3 = 3 };
+enum { NP = 0, F2 = 2, F3 = 3, P66 = 66 }; /* P66 (or 66): operand-size prefix mandatory */
 #define M_NONE 0
 #define M_RM 1
 #define M_G(n) (2 | ((n) & 15) << 4)
 #define M_GM(n) (3 | ((n) & 15) << 4)
 #define M_OPR 4
+#define M_RR 5                      /* ModRM, mod ignored: always registers (MOV CR/DR) */
+#define M_X(b) (6 | ((b) & 0xff) << 4) /* exactly this ModRM byte (0F 01 F8 SWAPGS ...) */
 #define FEAT_base 0
 #define FEAT_i64 (1u << 8)
 #define FEAT_o64 (1u << 9)
+#define FEAT_sys (1u << 10) /* system instruction: never produced by x86_random_insn */
+#define FEAT_fsgsbase (X86_FEAT_FSGSBASE | FEAT_sys | FEAT_o64)
+#define FEAT_rdtscp (X86_FEAT_RDTSCP | FEAT_sys)
+#define FEAT_rdpid (X86_FEAT_RDPID | FEAT_sys)
+#define FEAT_invpcid (X86_FEAT_INVPCID | FEAT_sys)
+#define FEAT_smap (X86_FEAT_SMAP | FEAT_sys)
+#define FEAT_sys64 (FEAT_sys | FEAT_o64)
+#define FEAT_sys32 (FEAT_sys | FEAT_i64)
 #define FEAT_popcnt X86_FEAT_POPCNT
 #define FEAT_lzcnt X86_FEAT_LZCNT
 #define FEAT_bmi1 X86_FEAT_BMI1
@@ -23,7 +33,8 @@ enum { NP = 0, F2 = 2, F3 = 3 };
 
 struct x86_line {
     const char *name;
-    uint8_t map, op, pfx, modrm;
+    uint8_t map, op, pfx;
+    uint16_t modrm;
     const char *ops;
     x86_handler fn;
     uint32_t feat;
@@ -53,7 +64,7 @@ const char *x86_insn_line_operands(unsigned idx)
 }
 
 /* ---- operand-string parsing ---- */
-enum imm_kind { IK_NONE, IK_IB, IK_IBS, IK_IW, IK_IZ, IK_IV, IK_JB, IK_JZ, IK_O };
+enum imm_kind { IK_NONE, IK_IB, IK_IBS, IK_IW, IK_IZ, IK_IV, IK_JB, IK_JZ, IK_O, IK_AP };
 
 struct ops_info {
     bool d64, f64, lk, byte, gfirst;
@@ -101,6 +112,8 @@ static void parse_ops(const char *ops, struct ops_info *oi)
                 k = IK_JB;
             else if (tok_is(p, n, "Jz"))
                 k = IK_JZ;
+            else if (tok_is(p, n, "Ap"))
+                k = IK_AP; /* ptr16:16/32: offset then selector, imm = sel << 32 | offset */
             else if (n == 2 && p[0] == 'O')
                 k = IK_O;
             if (k != IK_NONE && nimm < 2)
@@ -118,7 +131,7 @@ static bool line_feature_ok(const struct x86_line *l, unsigned bits, uint32_t fe
         return false;
     if ((l->feat & FEAT_o64) && bits != 64)
         return false;
-    uint32_t need = l->feat & 0xff;
+    uint32_t need = l->feat & ~(uint32_t)(FEAT_i64 | FEAT_o64 | FEAT_sys);
     return (feats & need) == need;
 }
 
@@ -138,6 +151,8 @@ static bool modrm_match(const struct x86_line *l, unsigned modrm)
         return ((modrm >> 3) & 7) == n;
     if (kind == M_GM(0))
         return (modrm >> 6) != 3 && (n == 15 || ((modrm >> 3) & 7) == n);
+    if (kind == M_X(0))
+        return modrm == n;
     return true;
 }
 
@@ -204,14 +219,15 @@ int x86_decode(const uint8_t *b, unsigned avail, unsigned bits, uint32_t feats, 
     }
     unsigned op = b[p++];
     /* Candidate lines for (map, opcode). */
-    int cand[16];
+    int cand[32];
     unsigned nc = 0;
     bool need_modrm = false;
-    for (unsigned k = 0; k < NLINES && nc < 16; k++) {
+    for (unsigned k = 0; k < NLINES && nc < 32; k++) {
         const struct x86_line *l = &lines[k];
         if (!op_match(l, map, op) || !line_feature_ok(l, bits, feats))
             continue;
-        if (l->pfx != NP && l->pfx != rep)
+        /* F2/F3 take precedence over 66 as the mandatory prefix (SDM vol. 2 §2.1.2) */
+        if (l->pfx == P66 ? (!opsz || rep) : (l->pfx != NP && l->pfx != rep))
             continue;
         cand[nc++] = (int)k;
         if ((l->modrm & 15) != M_NONE && (l->modrm & 15) != M_OPR)
@@ -231,7 +247,9 @@ int x86_decode(const uint8_t *b, unsigned avail, unsigned bits, uint32_t feats, 
         const struct x86_line *l = &lines[cand[k]];
         if (need_modrm && !modrm_match(l, modrm))
             continue;
-        int score = (l->pfx != NP ? 4 : 0) + ((l->modrm & 15) != M_OPR ? 2 : 0);
+        unsigned kind = l->modrm & 15;
+        int score = (l->pfx != NP ? 8 : 0) + (kind != M_OPR ? 2 : 0) +
+                    (kind == M_X(0) ? 4 : kind == M_GM(0) ? 1 : 0);
         if (score > best_score) {
             best = cand[k];
             best_score = score;
@@ -244,6 +262,8 @@ int x86_decode(const uint8_t *b, unsigned avail, unsigned bits, uint32_t feats, 
     parse_ops(l->ops, &oi);
     if (l->pfx == F3)
         rep = 0; /* consumed as a mandatory prefix */
+    if (l->pfx == P66)
+        opsz = false;
 
     /* Operand size (SDM vol. 1 §3.6, vol. 2 §2.2.1.2 and Table A-1 notes d64/f64). */
     bool w = rex & 8;
@@ -279,7 +299,7 @@ int x86_decode(const uint8_t *b, unsigned avail, unsigned bits, uint32_t feats, 
         unsigned mod = modrm >> 6, rmf = modrm & 7;
         o->modreg = (uint8_t)((modrm >> 3) & 7);
         o->reg = (uint8_t)(o->modreg | ((rex & 4) << 1));
-        if (mod == 3) {
+        if (mod == 3 || (l->modrm & 15) == M_RR) {
             o->rm = (uint8_t)(rmf | ((rex & 1) << 3));
         } else {
             o->flags |= XI_MEM;
@@ -343,12 +363,15 @@ int x86_decode(const uint8_t *b, unsigned avail, unsigned bits, uint32_t feats, 
         case IK_IV: n = osz; break;
         case IK_JZ: n = (bits == 64 || osz != 2) ? 4 : 2; sx = true; break;
         case IK_O: n = asz; break;
+        case IK_AP: n = osz == 2 ? 4 : 6; break;
         }
         if (p + n > avail)
             return p + n > 15 ? -E2BIG : 0;
         uint64_t v = rd_le(b + p, n);
         if (sx)
             v = (uint64_t)sext(v, n);
+        if (oi.imm[k] == IK_AP)
+            v = (v & x86_mask(n - 2)) | (v >> (8 * (n - 2))) << 32;
         if (k == 0)
             o->imm = v;
         else
@@ -428,8 +451,10 @@ static unsigned gen_one(uint64_t *rng, uint8_t *buf, unsigned flags, unsigned li
         buf[p++] = 0x67;
     if (oi.lk && mem && (r >> 12) % 4 == 0)
         buf[p++] = 0xf0;
-    if (l->pfx == F3)
-        buf[p++] = 0xf3;
+    if (l->pfx == P66)
+        buf[p++] = 0x66;
+    if (l->pfx == F3 || l->pfx == F2)
+        buf[p++] = l->pfx == F3 ? 0xf3 : 0xf2;
     else if (is_string && (r >> 16) % 2 == 0)
         buf[p++] = (r >> 17) & 1 ? 0xf3 : 0xf2;
     if ((r >> 20) % 2 == 0)
@@ -449,7 +474,12 @@ static unsigned gen_one(uint64_t *rng, uint8_t *buf, unsigned flags, unsigned li
             mod = 3;
         if ((flags & X86_GEN_NO_RIPREL) && mod == 0 && rm == 5)
             rm = 3;
-        buf[p++] = (uint8_t)(mod << 6 | reg << 3 | rm);
+        if (kind == M_X(0)) { /* exactly this ModRM byte (no SIB/displacement) */
+            mod = 3;
+            buf[p++] = (uint8_t)(l->modrm >> 4);
+        } else {
+            buf[p++] = (uint8_t)(mod << 6 | reg << 3 | rm);
+        }
         if (mod != 3) {
             unsigned dsz = mod == 1 ? 1 : mod == 2 ? 4 : 0;
             if (rm == 4) {
@@ -509,7 +539,7 @@ unsigned x86_random_insn(uint64_t *rng, uint8_t *buf, unsigned flags, int *line)
 {
     for (;;) {
         unsigned li = (unsigned)(rng_next(rng) % NLINES);
-        if (!line_feature_ok(&lines[li], 64, X86_FEAT_ALL))
+        if (!line_feature_ok(&lines[li], 64, X86_FEAT_ALL) || (lines[li].feat & FEAT_sys))
             continue;
         uint8_t tmp[32];
         memset(tmp, 0, sizeof(tmp));

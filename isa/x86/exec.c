@@ -5,6 +5,7 @@
  * architectural state unchanged (memory reads and the translation of writes come first). */
 #include <inttypes.h>
 
+#include "isa/x86/vmx.h"
 #include "isa/x86/x86_internal.h"
 
 /* ---- registers ---- */
@@ -43,6 +44,8 @@ static void areg_set(struct x86_cpu *c, unsigned r, unsigned asz, uint64_t v)
     else
         c->gpr[r] = v & x86_mask(asz);
 }
+
+static uint64_t src_seg_base(const struct x86_cpu *c, const struct x86_insn *i);
 
 /* ---- the ModRM r/m operand ---- */
 struct eop {
@@ -347,6 +350,8 @@ void x86_h_xchg(struct x86_cpu *c, const struct x86_insn *i)
 void x86_h_nop90(struct x86_cpu *c, const struct x86_insn *i)
 {
     /* 90 (and F3 90, PAUSE) is NOP; with REX.B it is XCHG r8, rAX (SDM vol. 2 XCHG note). */
+    if (c->vmx && i->rm == 0 && x86_vmx_intercept(c, i))
+        return; /* PAUSE exiting (isa/x86/vmx.c) */
     if (i->rm != 0)
         x86_h_xchg(c, i);
 }
@@ -816,8 +821,13 @@ void x86_h_bt(struct x86_cpu *c, const struct x86_insn *i)
         uint64_t la;
         x86_ea(c, i, &la);
         if (!imm) {
+            /* The bit base is displaced within the address size (SDM vol. 1 §3.7.5:
+             * effective addresses wrap at the address size), then the segment base added. */
             int64_t so = sx(off, size);
-            la += (uint64_t)((so >> (bits == 64 ? 6 : bits == 32 ? 5 : 4)) * (int64_t)size);
+            uint64_t sb = src_seg_base(c, i);
+            la = ((la - sb) + (uint64_t)((so >> (bits == 64 ? 6 : bits == 32 ? 5 : 4)) *
+                                         (int64_t)size)) & x86_mask(i->asz);
+            la += sb;
             if (c->code_bits != 64)
                 la &= 0xffffffffull;
         }
@@ -1025,74 +1035,115 @@ void x86_h_ud(struct x86_cpu *c, const struct x86_insn *i)
     x86_raise(c, X86_EXC_UD, false, 0); /* UD2: the defined #UD, not counted as undefined */
 }
 
-void x86_h_rdtsc(struct x86_cpu *c, const struct x86_insn *i)
+/* One port access: the I/O hook, else port 0xE9 is the debug console (Bochs/QEMU), other
+ * reads float high and writes are ignored. */
+static uint32_t port_io(struct x86_cpu *c, uint16_t port, unsigned size, bool out, uint32_t v)
 {
-    (void)i;
-    /* Invariant TSC at the core clock: one tick per simulated cycle. */
-    c->gpr[0] = c->cycles & 0xffffffffull;
-    c->gpr[X86_RDX] = c->cycles >> 32;
-}
-
-/* CPUID (SDM vol. 2 CPUID): a Skylake-like model reporting only what this core
- * implements. */
-void x86_h_cpuid(struct x86_cpu *c, const struct x86_insn *i)
-{
-    (void)i;
-    uint32_t leaf = (uint32_t)c->gpr[0], sub = (uint32_t)c->gpr[X86_RCX];
-    uint32_t a = 0, b = 0, cx = 0, d = 0;
-    switch (leaf) {
-    case 0:
-        a = 7;
-        b = 0x756e6547; /* "GenuineIntel" */
-        d = 0x49656e69;
-        cx = 0x6c65746e;
-        break;
-    case 1:
-        a = 0x000506e3; /* family 6, model 0x5e (Skylake), stepping 3 */
-        b = 0x00010800; /* CLFLUSH line 8*8 = 64 bytes, one logical processor */
-        cx = (c->features & X86_FEAT_CX16 ? 1u << 13 : 0) |
-             (c->features & X86_FEAT_POPCNT ? 1u << 23 : 0);
-        d = 1u << 4 /* TSC */ | 1u << 5 /* MSR */ | 1u << 6 /* PAE */ | 1u << 8 /* CX8 */ |
-            1u << 15 /* CMOV */;
-        break;
-    case 7:
-        if (sub == 0)
-            b = c->features & X86_FEAT_BMI1 ? 1u << 3 : 0;
-        break;
-    case 0x80000000:
-        a = 0x80000008;
-        break;
-    case 0x80000001:
-        cx = 1u << 0 /* LAHF/SAHF in 64-bit mode */ | (c->features & X86_FEAT_LZCNT ? 1u << 5 : 0);
-        d = 1u << 20 /* NX */ | 1u << 29 /* LM */;
-        break;
-    case 0x80000008:
-        a = 48u << 8 | c->maxphyaddr;
-        break;
-    default:
-        break;
-    }
-    c->gpr[0] = a;
-    c->gpr[X86_RBX] = b;
-    c->gpr[X86_RCX] = cx;
-    c->gpr[X86_RDX] = d;
-}
-
-/* IN/OUT (SDM vol. 2 IN, OUT) at CPL 0. Port 0xE9 is the debug console (Bochs/QEMU). */
-void x86_h_io(struct x86_cpu *c, const struct x86_insn *i)
-{
-    bool dx = i->opc >= 0xec, out = (i->opc & 2) != 0;
-    uint16_t port = dx ? (uint16_t)c->gpr[X86_RDX] : (uint16_t)(i->imm & 0xff);
-    unsigned size = (i->opc & 1) ? (i->osz == 2 ? 2 : 4) : 1;
-    uint32_t v = out ? (uint32_t)(c->gpr[0] & x86_mask(size)) : 0;
     if (c->io_hook) {
         c->io_hook(c->io_opaque, c, port, size, out, &v);
     } else if (out) {
         if (port == 0xe9 && c->console)
             fputc((int)(v & 0xff), c->console);
     } else {
-        v = (uint32_t)x86_mask(size); /* no device: the bus floats high */
+        v = (uint32_t)x86_mask(size);
     }
+    return out ? 0 : v & (uint32_t)x86_mask(size);
+}
+
+/* IN/OUT (SDM vol. 2 IN, OUT); the privilege checks are the caller's (sys.c). */
+void x86_h_io(struct x86_cpu *c, const struct x86_insn *i)
+{
+    bool dx = i->opc >= 0xec, out = (i->opc & 2) != 0;
+    uint16_t port = dx ? (uint16_t)c->gpr[X86_RDX] : (uint16_t)(i->imm & 0xff);
+    unsigned size = (i->opc & 1) ? (i->osz == 2 ? 2 : 4) : 1;
+    uint32_t v = port_io(c, port, size, out, out ? (uint32_t)(c->gpr[0] & x86_mask(size)) : 0);
     if (!out)
         reg_set(c, i, 0, size, v);
+}
+
+/* INS (6C/6D) and OUTS (6E/6F) with REP (SDM vol. 2 INS/INSB/INSW/INSD, OUTS): port DX,
+ * ES:rDI destination / DS:rSI source (FS/GS overrides honoured for OUTS), DF steps. An INS
+ * translates the destination before the port is read, so a fault loses no input. I/O
+ * permission (CPL > IOPL) is not checked here: CPL 0 code only. */
+void x86_h_strio(struct x86_cpu *c, const struct x86_insn *i)
+{
+    if (c->vmx && x86_vmx_intercept(c, i))
+        return; /* I/O exiting (isa/x86/vmx.c): before any segment or paging fault */
+    unsigned size = (i->opc & 1) ? (i->osz == 2 ? 2 : 4) : 1, asz = i->asz;
+    bool out = i->opc >= 0x6e;
+    uint64_t am = x86_mask(asz);
+    int64_t step = (c->rflags & X86_DF) ? -(int64_t)size : (int64_t)size;
+    uint16_t port = (uint16_t)c->gpr[X86_RDX];
+    for (;;) {
+        if (i->rep && (c->gpr[X86_RCX] & am) == 0)
+            return;
+        if (out) {
+            uint64_t si = c->gpr[X86_RSI] & am, v;
+            if (x86_read(c, si + src_seg_base(c, i), size, &v))
+                return;
+            port_io(c, port, size, true, (uint32_t)v);
+            areg_set(c, X86_RSI, asz, si + (uint64_t)step);
+        } else {
+            uint64_t di = c->gpr[X86_RDI] & am;
+            struct x86_mref m;
+            if (x86_mref_get(c, di, size, true, &m))
+                return;
+            x86_mref_write(c, &m, port_io(c, port, size, false, 0));
+            areg_set(c, X86_RDI, asz, di + (uint64_t)step);
+        }
+        if (!i->rep)
+            return;
+        areg_set(c, X86_RCX, asz, (c->gpr[X86_RCX] & am) - 1);
+    }
+}
+
+/* XLAT (D7): AL = [seg:rBX + zero-extended AL] (SDM vol. 2 XLAT). */
+void x86_h_xlat(struct x86_cpu *c, const struct x86_insn *i)
+{
+    uint64_t la = (c->gpr[X86_RBX] + (c->gpr[0] & 0xff)) & x86_mask(i->asz), v;
+    la += src_seg_base(c, i);
+    if (c->code_bits != 64)
+        la &= 0xffffffffull;
+    if (x86_read(c, la, 1, &v) == 0)
+        c->gpr[0] = (c->gpr[0] & ~0xffull) | v;
+}
+
+/* MOVBE (0F 38 F0 /r load, F1 /r store; SDM vol. 2 MOVBE): byte-swapped move, memory
+ * operand only; #UD unless CPUID.1:ECX.MOVBE. */
+void x86_h_movbe(struct x86_cpu *c, const struct x86_insn *i)
+{
+    if (!(c->features & X86_FEAT_MOVBE)) {
+        x86_raise(c, X86_EXC_UD, false, 0);
+        return;
+    }
+    unsigned n = i->osz;
+    struct eop e;
+    if (e_open(c, i, n, i->opc == 0xf1, &e))
+        return;
+    uint64_t v = i->opc == 0xf1 ? reg_get(c, i, i->reg, n) : e_get(c, i, &e, n);
+    v = n == 8 ? __builtin_bswap64(v) : n == 4 ? __builtin_bswap32((uint32_t)v)
+                                               : __builtin_bswap16((uint16_t)v);
+    if (i->opc == 0xf1)
+        e_put(c, i, &e, n, v);
+    else
+        reg_set(c, i, i->reg, n, v);
+}
+
+/* RDRAND / RDSEED (0F C7 /6, /7, register forms; SDM vol. 2 RDRAND, RDSEED): a random
+ * value that is a deterministic function of c->rdrand_state (splitmix64; the machine seeds
+ * it), always valid: CF = 1, OF SF ZF AF PF = 0. #UD unless CPUID reports RDRAND. */
+void x86_h_rdrand(struct x86_cpu *c, const struct x86_insn *i)
+{
+    if (!(c->features & X86_FEAT_RDRAND) || (i->flags & XI_MEM)) {
+        x86_raise(c, X86_EXC_UD, false, 0);
+        return;
+    }
+    if (c->vmx && x86_vmx_intercept(c, i))
+        return; /* RDRAND/RDSEED exiting */
+    uint64_t z = (c->rdrand_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    reg_set(c, i, i->rm, i->osz, z);
+    set_status(c, X86_CF);
 }

@@ -65,6 +65,40 @@ int x86_push(struct x86_cpu *c, unsigned size, uint64_t val);
 int x86_pop(struct x86_cpu *c, unsigned size, uint64_t *val);
 void x86_undefined(struct x86_cpu *c, const uint8_t *bytes, unsigned n);
 int x86_iret(struct x86_cpu *c, unsigned osz);
+int x86_far_return(struct x86_cpu *c, unsigned osz, bool iret, uint16_t imm);
+
+/* Implicit supervisor-mode accesses (GDT, LDT, IDT, TSS: SDM vol. 3A §4.6.1). */
+int x86_read_sys(struct x86_cpu *c, uint64_t la, unsigned size, uint64_t *val);
+int x86_write_sys(struct x86_cpu *c, uint64_t la, unsigned size, uint64_t val);
+uint64_t x86_stack_la(const struct x86_cpu *c, uint64_t sp); /* SS:rSP -> linear */
+void x86_set_sp(struct x86_cpu *c, uint64_t sp);  /* rSP as wide as SS.B / the mode says */
+
+/* seg.c: segmentation (SDM vol. 3A ch. 3, 5). Each int function returns 0, or -1 with
+ * #GP/#NP/#SS/#TS raised (error code = selector | EXT). */
+uint64_t x86_seg_base(const struct x86_cpu *c, unsigned s);
+void x86_seg_flat(struct x86_seg *s, uint16_t sel, bool code, bool l64, unsigned dpl);
+void x86_seg_from_desc(struct x86_seg *s, uint16_t sel, uint64_t d, uint64_t hi, bool wide);
+int x86_desc_fetch(struct x86_cpu *c, uint16_t sel, bool ext, bool wide, uint64_t *lo,
+                   uint64_t *hi);
+int x86_seg_load(struct x86_cpu *c, unsigned sreg, uint16_t sel);
+int x86_seg_load_cpl(struct x86_cpu *c, unsigned sreg, uint16_t sel, unsigned cpl);
+int x86_check_cs(struct x86_cpu *c, uint16_t sel, uint64_t d, unsigned cpl, bool ext);
+void x86_set_cs(struct x86_cpu *c, uint16_t sel, uint64_t d, unsigned cpl);
+void x86_seg_outer_fixup(struct x86_cpu *c);
+
+/* lapic.c: the run loop's view. */
+void x86_lapic_update(struct x86_cpu *c);          /* timer expiry, irq_pending, event_at */
+int x86_lapic_ack(struct x86_cpu *c);              /* take the highest deliverable vector */
+void x86_lapic_destroy(struct x86_cpu *c);
+int x86_lapic_msr_read(struct x86_cpu *c, uint32_t idx, uint64_t *val);
+int x86_lapic_msr_write(struct x86_cpu *c, uint32_t idx, uint64_t val);
+uint64_t x86_tsc(const struct x86_cpu *c);
+void x86_lapic_set_tpr(struct x86_cpu *c, uint32_t tpr);
+
+/* handlers of x86.def lines whose names the system wrappers call */
+void x86_h_io(struct x86_cpu *c, const struct x86_insn *i);
+void x86_h_popf(struct x86_cpu *c, const struct x86_insn *i);
+void x86_h_hlt(struct x86_cpu *c, const struct x86_insn *i);
 
 static inline uint64_t x86_mask(unsigned size)
 {

@@ -96,7 +96,14 @@ int main(void)
     uint64_t gate_lo = 0x5000 | (0x08ull << 16) | (0x8eull << 40); /* P, DPL 0, interrupt gate */
     sim_mem_write(&m, 0x6000, 8, gate_lo);
     sim_mem_write(&m, 0x6008, 8, 0);
+    /* GDT: null, flat 64-bit code (0x08), data (0x10): the gate's selector must name a
+     * present code segment (SDM vol. 3A §6.12.1). */
+    sim_mem_write(&m, 0x7000, 8, 0);
+    sim_mem_write(&m, 0x7008, 8, 0x00209a0000000000ull);
+    sim_mem_write(&m, 0x7010, 8, 0x0000920000000000ull);
     x86_cpu_reset64(c, CODE);
+    c->gdtr.base = 0x7000;
+    c->gdtr.limit = 0x17;
     c->gpr[X86_RSP] = 0x80008;
     c->idtr.base = 0x6000;
     c->idtr.limit = 0xfff;
