@@ -10,11 +10,13 @@
 extern const struct sim_engine sim_engine_a64_bare;
 extern const struct sim_engine sim_engine_a64_xen;
 extern const struct sim_engine sim_engine_x64_bare;
+extern const struct sim_engine sim_engine_x64_xen;
 
 static const struct sim_engine *const engines[] = {
     &sim_engine_a64_bare,
     &sim_engine_a64_xen,
     &sim_engine_x64_bare,
+    &sim_engine_x64_xen,
     NULL,
 };
 

@@ -9,7 +9,7 @@
 
 static int xen_run(struct machine *m, char *err, size_t errlen)
 {
-    struct hv_arm *hv = hv_arm_create(m, err, errlen);
+    struct hv *hv = hv_arm_create(m, err, errlen);
     if (!hv)
         return -EINVAL;
     m->cpu = hv;

@@ -1,4 +1,4 @@
-/* hv/arm/domain.c - building domain 1 as Xen's dom0less domain builder does
+/* hv/arm/domain.c - building the domains as Xen's dom0less domain builder does
  * (xen/arch/arm/domain_build.c construct_domU, kernel.c, libxl_arm.c for the device tree):
  * the hypervisor's own memory, stage-2 tables with real descriptors, the device tree, the
  * boot modules and the vCPUs. */
@@ -66,24 +66,12 @@
 
 #define MB(x) ((uint64_t)(x) << 20)
 
-uint64_t hv_alloc(struct hv_arm *hv, uint64_t size, uint64_t align)
-{
-    uint64_t a = (hv->hv_brk + align - 1) & ~(align - 1);
-    if (a + size > HV_MEM_BASE + HV_MEM_SIZE)
-        return 0;
-    hv->hv_brk = a + size;
-    uint8_t *h = sim_mem_host(&hv->m->mem, a, size);
-    if (h)
-        memset(h, 0, size);
-    return a;
-}
-
 /* Install one stage-2 mapping of `size` bytes (4K or 2M) at ipa -> pa. Tables are
  * allocated in hypervisor memory. */
 static int s2_map_one(struct hv_domain *d, uint64_t ipa, uint64_t pa, uint64_t size,
                       uint64_t attrs)
 {
-    struct hv_arm *hv = d->hv;
+    struct hv *hv = d->hv;
     struct sim_mem *mem = &hv->m->mem;
     uint64_t root = d->vttbr & S2_OA_MASK;
     /* Level 1 with two concatenated tables: index = IPA[39:30] (ARM DDI0487 D8.2.x). */
@@ -137,7 +125,7 @@ static int s2_map(struct hv_domain *d, uint64_t ipa, uint64_t pa, uint64_t size,
 
 int hv_p2m_set_page(struct hv_domain *d, uint64_t ipa, uint64_t pa)
 {
-    struct hv_arm *hv = d->hv;
+    struct hv *hv = d->hv;
     struct sim_mem *mem = &hv->m->mem;
     uint64_t table = d->vttbr & S2_OA_MASK;
     uint64_t attrs = S2_MEMATTR_WB | S2_AP_RW | S2_SH_IS | S2_AF;
@@ -187,7 +175,7 @@ int hv_p2m_set_page(struct hv_domain *d, uint64_t ipa, uint64_t pa)
     return 0;
 }
 
-int hv_p2m_lookup(struct hv_vcpu *v, uint64_t ipa, bool write, uint64_t *pa)
+int hv_arm_p2m_lookup(struct hv_vcpu *v, uint64_t ipa, bool write, uint64_t *pa)
 {
     struct hv_pcpu *p = &v->d->hv->pcpu[v->pcpu];
     struct mmu_a64_regs r;
@@ -219,7 +207,7 @@ static int fdt_cells(void *fdt, const char *name, const uint32_t *c, unsigned n)
     return fdt_property(fdt, name, v, n * 4);
 }
 
-static int build_fdt(struct hv_arm *hv, struct hv_domain *d, const char *cmdline, void *fdt,
+static int build_fdt(struct hv *hv, struct hv_domain *d, const char *cmdline, void *fdt,
                      size_t size, uint64_t initrd_ipa, uint64_t initrd_len)
 {
     const struct sim_config *c = &hv->m->cfg;
@@ -331,35 +319,6 @@ static int build_fdt(struct hv_arm *hv, struct hv_domain *d, const char *cmdline
     return 0;
 }
 
-static int read_file(const char *path, uint8_t **buf, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    uint8_t *b = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? 2 * cap : 65536;
-            uint8_t *nb = realloc(b, cap);
-            if (!nb) {
-                free(b);
-                fclose(f);
-                return -ENOMEM;
-            }
-            b = nb;
-        }
-        size_t r = fread(b + n, 1, cap - n, f);
-        if (!r)
-            break;
-        n += r;
-    }
-    fclose(f);
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 /* Highest guest-RAM byte the loaded image uses (rounded up), for module placement. */
 static uint64_t kernel_end(const struct sim_image *img)
 {
@@ -379,21 +338,6 @@ static uint64_t kernel_start(const struct sim_image *img)
     return s;
 }
 
-void hv_console_write(struct hv_domain *d, const char *s, size_t n)
-{
-    FILE *f = d->hv->m->console;
-    if (d->hv->ndoms <= 1) {
-        fwrite(s, 1, n, f);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (!d->con_midline)
-            fprintf(f, "(d%u) ", d->id);
-        fputc(s[i], f);
-        d->con_midline = s[i] != '\n';
-    }
-}
-
 /* What one domain is built from. */
 struct dom_spec {
     unsigned id;
@@ -404,87 +348,10 @@ struct dom_spec {
     bool confidential;
 };
 
-static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
+static int build_one(struct hv *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
                      size_t errlen);
 
-/* Parse one --domain SPEC (docs/hv.md "Several domains"): "workload=NAME[:k=v,...]" or
- * "image=F[,mem=SIZE][,vcpus=N][,cmdline=TEXT]" (cmdline last: it takes the rest). */
-static int parse_domain_spec(const char *spec, uint64_t dflt_mem, char *path, size_t plen,
-                             char *cmdline, size_t clen, uint64_t *mem, unsigned *vcpus,
-                             char *err, size_t errlen)
-{
-    *mem = dflt_mem;
-    *vcpus = 1;
-    cmdline[0] = 0;
-    if (!strncmp(spec, "workload=", 9)) {
-        char name[64];
-        const char *w = spec + 9, *colon = strchr(w, ':');
-        size_t n = colon ? (size_t)(colon - w) : strlen(w);
-        if (!n || n >= sizeof(name)) {
-            snprintf(err, errlen, "--domain %s: bad workload name", spec);
-            return -EINVAL;
-        }
-        memcpy(name, w, n);
-        name[n] = 0;
-        if (sim_workload_image(name, "arm64", path, plen)) {
-            snprintf(err, errlen, "--domain %s: workload '%s' for arm64 is not built", spec, name);
-            return -ENOENT;
-        }
-        if (colon) {
-            snprintf(cmdline, clen, "%s", colon + 1);
-            const char *v = strstr(cmdline, "vcpus=");
-            if (v && (v == cmdline || v[-1] == ',' || v[-1] == ' '))
-                *vcpus = (unsigned)strtoul(v + 6, NULL, 10);
-        }
-        return 0;
-    }
-    path[0] = 0;
-    const char *p = spec;
-    while (*p) {
-        const char *e = strchr(p, ','), *end = e ? e : p + strlen(p);
-        if (!strncmp(p, "cmdline=", 8)) {
-            snprintf(cmdline, clen, "%s", p + 8);
-            break;
-        }
-        char val[512];
-        const char *eq = memchr(p, '=', (size_t)(end - p));
-        if (!eq || (size_t)(end - eq - 1) >= sizeof(val)) {
-            snprintf(err, errlen, "--domain %s: expected key=value", spec);
-            return -EINVAL;
-        }
-        memcpy(val, eq + 1, (size_t)(end - eq - 1));
-        val[end - eq - 1] = 0;
-        size_t kl = (size_t)(eq - p);
-        if (kl == 5 && !strncmp(p, "image", 5)) {
-            snprintf(path, plen, "%s", val);
-        } else if (kl == 3 && !strncmp(p, "mem", 3)) {
-            char *x;
-            uint64_t v = strtoull(val, &x, 0);
-            if (*x == 'M' || *x == 'm')
-                v <<= 20;
-            else if (*x == 'G' || *x == 'g')
-                v <<= 30;
-            *mem = v;
-        } else if (kl == 5 && !strncmp(p, "vcpus", 5)) {
-            *vcpus = (unsigned)strtoul(val, NULL, 10);
-        } else {
-            snprintf(err, errlen, "--domain %s: unknown key '%.*s'", spec, (int)kl, p);
-            return -EINVAL;
-        }
-        p = e ? e + 1 : end;
-    }
-    if (!path[0]) {
-        snprintf(err, errlen, "--domain %s: give image=FILE or workload=NAME", spec);
-        return -EINVAL;
-    }
-    if (*mem < (16ull << 20) || *mem > (4ull << 30) || (*mem & 0x1fffff)) {
-        snprintf(err, errlen, "--domain %s: mem must be 16M..4G in 2 MiB units", spec);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
+int hv_domain_build(struct hv *hv, char *err, size_t errlen)
 {
     struct machine *m = hv->m;
     int rc = sim_mem_add_ram(&m->mem, "xen", HV_MEM_BASE, HV_MEM_SIZE);
@@ -510,8 +377,9 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
         char path[1024];
         uint64_t mem;
         unsigned vcpus;
-        rc = parse_domain_spec(m->cfg.domains[k - 1], m->cfg.mem_bytes, path, sizeof(path),
-                               d->cmdline, sizeof(d->cmdline), &mem, &vcpus, err, errlen);
+        rc = hv_parse_domain_spec(m->cfg.domains[k - 1], "arm64", m->cfg.mem_bytes, path,
+                                  sizeof(path), d->cmdline, sizeof(d->cmdline), &mem, &vcpus,
+                                  err, errlen);
         if (rc)
             return rc;
         struct sim_load_opts lo = {.ram_base = SIM_A64_RAM_BASE};
@@ -545,7 +413,7 @@ int hv_domain_build(struct hv_arm *hv, char *err, size_t errlen)
     return rc;
 }
 
-static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
+static int build_one(struct hv *hv, struct hv_domain *d, const struct dom_spec *s, char *err,
                      size_t errlen)
 {
     struct machine *m = hv->m;
@@ -564,14 +432,7 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
                  HV_MAX_VCPUS, HV_MAX_ALL_VCPUS);
         return -EINVAL;
     }
-    if (hv->ndoms > 1) { /* per-domain counters only with several domains */
-    d->st_rs_updates = sim_stats_addf(&m->stats, "count", "runstate area updates of this domain",
-                                      "hv.d%u.runstate.updates", d->id);
-    d->st_rs_failures = sim_stats_addf(&m->stats, "count", "runstate area updates lost",
-                                       "hv.d%u.runstate.failures", d->id);
-    d->st_hcalls = sim_stats_addf(&m->stats, "count", "hypercalls made by this domain",
-                                  "hv.d%u.hypercalls", d->id);
-    }
+    hv_domain_counters(d);
     uint64_t root = hv_alloc(hv, 8192, 8192);
     if (!root) {
         snprintf(err, errlen, "hypervisor memory exhausted");
@@ -598,11 +459,18 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
         snprintf(err, errlen, "cannot set up event channels: %s", strerror(-rc));
         return rc;
     }
+    /* The parameters libxl / the dom0less builder sets: CONSOLE_PFN = GUEST_MAGIC_BASE,
+     * CALLBACK_IRQ = PPI 31 level-low (libxl_arm.c). No xenstore in a dom0less domU without
+     * dom0: STORE_PFN / STORE_EVTCHN stay 0. The grant frames sit in the grant window. */
+    d->hvm_param[HVM_PARAM_CONSOLE_PFN] = GUEST_MAGIC_BASE >> 12;
+    d->hvm_param[HVM_PARAM_CALLBACK_IRQ] = (2ull << 56) | (2ull << 8) | GUEST_EVTCHN_PPI;
+    for (unsigned i = 0; i < HV_MAX_GNTTAB_FRAMES; i++)
+        d->gnttab_gfn[i] = (GUEST_GNTTAB_BASE >> 12) + i;
 
     /* Modules: DTB (and initrd) placed by xen/arch/arm/kernel.c place_modules(). */
     uint8_t *initrd = NULL;
     size_t initrd_len = 0;
-    if (s->initrd && (rc = read_file(s->initrd, &initrd, &initrd_len))) {
+    if (s->initrd && (rc = hv_read_file(s->initrd, &initrd, &initrd_len))) {
         snprintf(err, errlen, "cannot read initrd %s: %s", s->initrd, strerror(-rc));
         return rc;
     }
@@ -659,23 +527,21 @@ static int build_one(struct hv_arm *hv, struct hv_domain *d, const struct dom_sp
      * x0 = DTB (arm64 booting.rst, kernel.c kernel_zimage_load / construct_domU). */
     const char *idm = strcmp(m->model.name, "cortex-a57") ? "max" : "cortex-a57";
     for (unsigned i = 0; i < d->nvcpus; i++) {
-        struct hv_vcpu *v = calloc(1, sizeof(*v));
+        struct hv_vcpu *v = hv_vcpu_alloc(d, i);
         if (!v)
             return -ENOMEM;
-        d->vcpu[i] = v;
-        v->d = d;
-        v->id = i;
-        v->gid = hv->nvcpus_all;
-        hv->vcpus[hv->nvcpus_all++] = v;
-        v->pcpu = v->gid % hv->npcpus;
         v->cpu = a64_cpu_create(&m->mem, &m->stats, idm, m->cfg.seed + v->gid, err, errlen);
         if (!v->cpu)
             return -EINVAL;
+        v->cycles = &v->cpu->cycles;
+        v->link = calloc(1, sizeof(*v->link));
+        if (!v->link)
+            return -ENOMEM;
         v->cpu->cpu_hz = m->clock.hz;
         v->cpu->cpu_index = i;
-        v->link.mmu = hv->pcpu[v->pcpu].mmu;
-        v->link.who = MMU_WHO_GUEST;
-        a64_mmu_attach(v->cpu, &v->link);
+        v->link->mmu = hv->pcpu[v->pcpu].mmu;
+        v->link->who = MMU_WHO_GUEST;
+        a64_mmu_attach(v->cpu, v->link);
         a64_set_cost_model(v->cpu, &m->model); /* in-order cycle model (docs/model.md) */
         v->ctx_pa = hv_alloc(hv, 1024, 64);
         a64_cpu_reset(v->cpu, s->img->info.entry, 1);

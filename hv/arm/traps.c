@@ -148,7 +148,7 @@ static uint64_t xreg(struct a64_cpu *c, unsigned n)
 static void handle_dabt(struct hv_vcpu *v, uint32_t esr)
 {
     struct a64_cpu *c = v->cpu;
-    struct hv_arm *hv = v->d->hv;
+    struct hv *hv = v->d->hv;
     uint32_t iss = esr & 0x1ffffff;
     uint64_t ipa = ((c->trap.hpfar >> 4) << 12) | (c->trap.far & 0xfff);
     bool isv = iss & (1u << 24);
@@ -219,9 +219,21 @@ static void handle_dabt(struct hv_vcpu *v, uint32_t esr)
  * bare HVC + ERET round trip (cost_vmexit + cost_vmentry = 100 cycles on cortex-a57). */
 #define XEN_TRAP_HANDLER_CYCLES 276u
 
+/* do_trap_hypercall (xen/arch/arm/traps.c): x16 = number, x0-x4 = arguments, x0 = result,
+ * every other register preserved as on a non-debug Xen. c0: cycles at the trap. */
+static void hypercall(struct hv_vcpu *v, uint64_t c0)
+{
+    struct a64_cpu *c = v->cpu;
+    struct hv_hcall_meas mm;
+    const uint64_t a[5] = {c->x[0], c->x[1], c->x[2], c->x[3], c->x[4]};
+    int64_t ret = hv_hypercall_begin(v, c0, c->x[16], a, &mm);
+    c->x[0] = (uint64_t)ret;
+    hv_hypercall_done(v, &mm, ret, true);
+}
+
 void hv_trap(struct hv_vcpu *v)
 {
-    struct hv_arm *hv = v->d->hv;
+    struct hv *hv = v->d->hv;
     struct a64_cpu *c = v->cpu;
     uint32_t esr = c->trap.esr_el2;
     unsigned ec = esr >> 26;
@@ -232,7 +244,7 @@ void hv_trap(struct hv_vcpu *v)
     case EC_HVC64: {
         unsigned imm = esr & 0xffff;
         if (imm == XEN_HYPERCALL_TAG) {
-            hv_hypercall(v, c0); /* charges the ERET and records the call's row */
+            hypercall(v, c0); /* charges the ERET and records the call's row */
             *hv->st_trap_cycles += c->cycles - c0;
             return;
         }

@@ -10,16 +10,16 @@
 #include <stdio.h>
 
 struct machine;
-struct hv_arm;
+struct hv;
 
 /* Build the hypervisor and domain 1 over a machine whose image is loaded. Returns NULL
  * with a message in err. */
-struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen);
+struct hv *hv_arm_create(struct machine *m, char *err, size_t errlen);
 /* Run until the domain shuts down, --max-insns, or every vCPU is stuck. Sets m->outcome,
  * m->insns, m->clock.cycles, m->hcalls and m->events. */
-int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen);
+int hv_arm_run(struct hv *hv, char *err, size_t errlen);
 /* Architectural state of domain 1's vCPU 0 as JSON. */
-int hv_arm_dump_state(struct hv_arm *hv, FILE *f);
-void hv_arm_destroy(struct hv_arm *hv);
+int hv_arm_dump_state(struct hv *hv, FILE *f);
+void hv_arm_destroy(struct hv *hv);
 
 #endif

@@ -34,5 +34,22 @@ grep -q 'shut down: crash' "$T/err" && ok || bad "crash summary"
 grep -q '"hv.runstate.failures": [1-9]' "$T/s.json" && ok || bad "stats json failures"
 grep -q '"hcall.vcpu_op.register_runstate_memory_area.calls": ' "$T/s.json" && ok || bad "stats json hcall"
 
+# x86: the PVH test guest under the modelled Xen on x86 (hv/x86), with a database
+X="$G/../guests_x86/hv_x86.elf"
+if [ -f "$X" ]; then
+    rm -f "$T/x86.db"
+    "$H" run --arch x86_64 --image "$X" --cmdline basic --db "$T/x86.db" >"$T/out" 2>"$T/err"
+    [ $? = 0 ] && ok || { bad "x86 basic exit status"; cat "$T/err"; }
+    grep -qx 'hello from the x86 PVH guest' "$T/out" && ok || bad "x86 console line"
+    grep -qx 'user_vmcall=-1' "$T/out" && ok || bad "x86 CPL3 vmcall"
+    grep -q '^hvsim: poweroff after' "$T/err" && ok || bad "x86 summary"
+    [ "$(sqlite3 "$T/x86.db" "select arch from runs" 2>/dev/null)" = x86_64 ] && ok || bad "x86 run row"
+    [ "$(sqlite3 "$T/x86.db" "select count(*) > 3 from hypercalls" 2>/dev/null)" = 1 ] && ok ||
+        bad "x86 hypercall rows"
+    "$H" run --arch x86_64 --image "$X" --cmdline ept --no-db >"$T/out" 2>"$T/err"
+    [ $? = 1 ] && ok || bad "x86 EPT crash exit status"
+    grep -q 'crashed: EPT violation at GPA 0x20000000' "$T/err" && ok || bad "x86 EPT message"
+fi
+
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

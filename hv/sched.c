@@ -1,19 +1,20 @@
-/* hv/arm/sched.c - pCPUs, run queues and the context switch (xen/common/sched/core.c
+/* hv/sched.c - pCPUs, run queues and the context switch (xen/common/sched/core.c
  * schedule / vcpu_runstate_change, a credit-like round robin with --timeslice-us slices),
- * the virtual timer (xen/arch/arm/vtimer.c), vCPU block/wake/up/down, and the run loop that
- * drives the AArch64 cores. Time is each pCPU's cycle clock; the pCPU that is furthest
- * behind runs next, so several pCPUs interleave deterministically. */
+ * vCPU block/wake/online/down, domain shutdown, and the run loop that drives the vCPUs
+ * through the arch's run hook (hv/arm/vcpu.c, hv/x86/vcpu.c). Time is each pCPU's cycle
+ * clock; the pCPU that is furthest behind runs next, so several pCPUs interleave
+ * deterministically. The timers are the arch's (Arm vtimer, x86 LAPIC timer). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/arm/internal.h"
+#include "hv/domain.h"
 
 /* Longest stretch one pCPU runs before the others catch up (multi-pCPU runs only). */
 #define PCPU_QUANTUM_CYCLES 20000u
 
-static uint64_t ns_of(struct hv_arm *hv, uint64_t cycles)
+static uint64_t ns_of(struct hv *hv, uint64_t cycles)
 {
     return sim_clock_cycles_to_ns(&hv->m->clock, cycles);
 }
@@ -30,7 +31,7 @@ static bool runnable(const struct hv_vcpu *v)
 
 /* Wake-up on an idle pCPU: its clock catches up with the waker's (hv->now), so the woken
  * vCPU never runs before the event that woke it. */
-static void catch_up(struct hv_arm *hv, struct hv_pcpu *p)
+static void catch_up(struct hv *hv, struct hv_pcpu *p)
 {
     if (!p->curr && p->now < hv->now)
         p->now = hv->now;
@@ -57,54 +58,20 @@ static struct hv_vcpu *runq_pop(struct hv_pcpu *p)
     return NULL;
 }
 
-/* ---- the virtual timer (ARM DDI0487 D11.2.4; Xen vtimer.c) ---- */
-static uint64_t cycles_per_tick(const struct a64_cpu *c)
-{
-    uint64_t cpt = c->cntfrq ? c->cpu_hz / c->cntfrq : 1;
-    return cpt ? cpt : 1;
-}
-
-/* Cycle at which CNTV fires, UINT64_MAX if disabled or masked. */
-static uint64_t vtimer_deadline(const struct hv_vcpu *v)
-{
-    const struct a64_cpu *c = v->cpu;
-    if ((c->cntv_ctl & 3) != 1)
-        return UINT64_MAX;
-    uint64_t target = c->cntv_cval + c->cntvoff_el2;
-    if (target < c->cntv_cval)
-        return UINT64_MAX;
-    uint64_t cpt = cycles_per_tick(c);
-    if (target > UINT64_MAX / cpt)
-        return UINT64_MAX;
-    return target * cpt;
-}
-
-/* vtimer_interrupt / virt_timer_expired: when the condition is met, mask the timer
- * (CNTV_CTL_EL0.IMASK) and inject the virtual timer PPI 27. */
-static void vtimer_check(struct hv_vcpu *v, uint64_t now)
-{
-    uint64_t dl = vtimer_deadline(v);
-    if (dl == UINT64_MAX || now < dl)
-        return;
-    v->cpu->cntv_ctl |= 2;
-    (*v->d->hv->st_vtimer)++;
-    hv_vgic_inject(v, GUEST_VTIMER_PPI);
-}
-
 /* ---- block / wake / up / down ---- */
 void hv_vcpu_block(struct hv_vcpu *v)
 {
     /* vcpu_block_unless_event_pending: not if an interrupt is already pending for it (the
      * virtual timer counts if its condition is met now). */
-    vtimer_check(v, v->cpu->cycles);
-    if (hv_vgic_has_pending(v) || hv_evtchn_upcall_pending(v))
+    v->d->hv->ops->timer_check(v, *v->cycles);
+    if (v->d->hv->ops->irq_pending(v) || hv_evtchn_upcall_pending(v))
         return;
     v->blocked = true;
 }
 
 void hv_vcpu_wake(struct hv_vcpu *v)
 {
-    struct hv_arm *hv = v->d->hv;
+    struct hv *hv = v->d->hv;
     if (!v->blocked)
         return;
     v->blocked = false;
@@ -121,22 +88,9 @@ void hv_vcpu_yield(struct hv_vcpu *v)
     v->yielded = true;
 }
 
-void hv_vcpu_up(struct hv_vcpu *v, uint64_t entry, uint64_t context_id)
+void hv_vcpu_online(struct hv_vcpu *v)
 {
-    struct hv_arm *hv = v->d->hv;
-    /* do_common_cpu_on: pc = entry, x0 = context_id, PSR_GUEST64_INIT, SCTLR_GUEST_INIT */
-    uint64_t hcr = v->cpu->hcr_el2, vttbr = v->cpu->vttbr_el2, vtcr = v->cpu->vtcr_el2;
-    uint64_t vmpidr = v->cpu->vmpidr_el2, off = v->cpu->cntvoff_el2, cyc = v->cpu->cycles;
-    a64_cpu_reset(v->cpu, entry, 1);
-    v->cpu->have_el2 = true;
-    v->cpu->hcr_el2 = hcr & ~(1ull << 7);
-    v->cpu->vttbr_el2 = vttbr;
-    v->cpu->vtcr_el2 = vtcr;
-    v->cpu->vmpidr_el2 = vmpidr;
-    v->cpu->cntvoff_el2 = off;
-    v->cpu->cycles = cyc;
-    v->cpu->daif = A64_PSTATE_A | A64_PSTATE_I | A64_PSTATE_F;
-    v->cpu->x[0] = context_id;
+    struct hv *hv = v->d->hv;
     v->online = true;
     v->blocked = false;
     hv_runstate_change(&v->rs, HV_RUNSTATE_RUNNABLE, ns_of(hv, hv->now));
@@ -155,35 +109,22 @@ void hv_domain_shutdown(struct hv_domain *d, unsigned reason)
         return;
     d->shutdown = true;
     d->shutdown_reason = reason;
-    hv_vpl011_flush(d);
+    d->hv->ops->domain_flush(d);
+}
+
+void hv_domain_crash(struct hv_domain *d, const char *why)
+{
+    /* domain_crash(): "Domain %d (vcpu#%d) crashed on cpu#%d" after the reason */
+    if (!d->hv->stderr_quiet)
+        fprintf(stderr, "(XEN) d%u: %s\n(XEN) domain_crash called: d%u crashed\n", d->id, why,
+                d->id);
+    snprintf(d->crash_why, sizeof(d->crash_why), "%s", why);
+    hv_domain_shutdown(d, 3); /* SHUTDOWN_crash */
 }
 
 /* ---- the context switch (xen/arch/arm/domain.c context_switch / schedule_tail) ---- */
-/* ctxt_switch_from / ctxt_switch_to save and restore the EL1 system registers (about 30:
- * SCTLR, TTBR0/1, TCR, MAIR, AMAIR, VBAR, CONTEXTIDR, TPIDR*, SP_EL0/1, ELR, SPSR, ESR,
- * FAR, PAR, AFSR0/1, CPACR, CSSELR, CNTKCTL, CNTV_CTL/CVAL, VTTBR, ...) and the FP/SIMD
- * registers (vfp_save_state: 32 x 128 bit + FPSR/FPCR) into struct vcpu in Xen's memory. */
-#define CTXT_SYSREGS 30u
-#define CTXT_BYTES (512u + 16u + CTXT_SYSREGS * 8u)
-
-static void ctxt_switch_from(struct hv_vcpu *v)
-{
-    const struct mmu_cpu_model *cm = &v->d->hv->m->model;
-    hv_charge(v, CTXT_SYSREGS * cm->cost_sysreg + cm->cost_barrier);
-    hv_charge(v, mmu_data_access(v->d->hv->pcpu[v->pcpu].mmu, MMU_WHO_HV, v->ctx_pa,
-                                 CTXT_BYTES, true));
-}
-
-static void ctxt_switch_to(struct hv_vcpu *v)
-{
-    const struct mmu_cpu_model *cm = &v->d->hv->m->model;
-    hv_charge(v, CTXT_SYSREGS * cm->cost_sysreg + 2 * cm->cost_barrier);
-    hv_charge(v, mmu_data_access(v->d->hv->pcpu[v->pcpu].mmu, MMU_WHO_HV, v->ctx_pa,
-                                 CTXT_BYTES, false));
-}
-
 /* Length of the next time slice (see slack_cycles in internal.h). */
-static uint64_t slice_len(struct hv_arm *hv)
+static uint64_t slice_len(struct hv *hv)
 {
     if (!hv->slack_cycles)
         return hv->slice_cycles;
@@ -195,11 +136,11 @@ static uint64_t slice_len(struct hv_arm *hv)
     return hv->slice_cycles + x % hv->slack_cycles;
 }
 
-static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
+static void schedule(struct hv *hv, struct hv_pcpu *p)
 {
     struct hv_vcpu *prev = p->curr;
-    if (prev && prev->cpu->cycles > p->now)
-        p->now = prev->cpu->cycles;
+    if (prev && *prev->cycles > p->now)
+        p->now = *prev->cycles;
     hv->now = p->now;
     bool yielded = prev && prev->yielded;
     if (prev)
@@ -228,21 +169,19 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
     if (prev) {
         /* context_switch(): update_runstate_area(prev) with prev's registers live */
         hv_update_runstate_area(prev);
-        ctxt_switch_from(prev);
+        hv->ops->ctxt_switch_from(prev);
         (*hv->st_ctxsw)++;
-        p->now = prev->cpu->cycles;
+        p->now = *prev->cycles;
     }
     if (next) {
-        if (next->cpu->cycles < p->now)
-            next->cpu->cycles = p->now;
-        uint64_t c0 = next->cpu->cycles;
-        ctxt_switch_to(next);
-        vtimer_check(next, next->cpu->cycles); /* virt_timer_restore */
-        hv_vgic_update(next);
+        if (*next->cycles < p->now)
+            *next->cycles = p->now;
+        uint64_t c0 = *next->cycles;
+        hv->ops->ctxt_switch_to(next); /* with the timer restore and interrupt state */
         /* schedule_tail(): update_runstate_area(current) after the restore */
         hv_update_runstate_area(next);
-        *hv->st_ctxsw_cycles += next->cpu->cycles - c0;
-        p->now = next->cpu->cycles;
+        *hv->st_ctxsw_cycles += *next->cycles - c0;
+        p->now = *next->cycles;
     }
     p->curr = next;
     p->slice_end = p->now + slice_len(hv);
@@ -250,65 +189,44 @@ static void schedule(struct hv_arm *hv, struct hv_pcpu *p)
 }
 
 /* Wake the blocked vCPUs of p whose virtual timer has fired by `now`. */
-static void fire_timers(struct hv_arm *hv, struct hv_pcpu *p, uint64_t now)
+static void fire_timers(struct hv *hv, struct hv_pcpu *p, uint64_t now)
 {
     for (unsigned i = 0; i < hv->nvcpus_all; i++) {
         struct hv_vcpu *v = hv->vcpus[i];
         if (v->pcpu != p->id || v == p->curr || !v->online || v->d->shutdown)
             continue;
         uint64_t saved = hv->now;
-        hv->now = vtimer_deadline(v) < now ? vtimer_deadline(v) : now;
-        vtimer_check(v, now);
+        uint64_t dl = hv->ops->timer_deadline(v);
+        hv->now = dl < now ? dl : now;
+        hv->ops->timer_check(v, now);
         hv->now = saved;
     }
 }
 
 /* Earliest timer of a vCPU on p that is not running (UINT64_MAX if none). */
-static uint64_t next_timer(struct hv_arm *hv, struct hv_pcpu *p)
+static uint64_t next_timer(struct hv *hv, struct hv_pcpu *p)
 {
     uint64_t t = UINT64_MAX;
     for (unsigned i = 0; i < hv->nvcpus_all; i++) {
         struct hv_vcpu *v = hv->vcpus[i];
         if (v->pcpu != p->id || v == p->curr || !v->online || v->d->shutdown)
             continue;
-        uint64_t dl = vtimer_deadline(v);
+        uint64_t dl = hv->ops->timer_deadline(v);
         if (dl < t)
             t = dl;
     }
     return t;
 }
 
-static uint64_t total_insns(struct hv_arm *hv)
+static uint64_t total_insns(struct hv *hv)
 {
     uint64_t n = 0;
     for (unsigned i = 0; i < hv->nvcpus_all; i++)
-        n += hv->vcpus[i]->cpu->insns;
+        n += hv->ops->insns(hv->vcpus[i]);
     return n;
 }
 
-/* Run v until `deadline` cycles, a stop, or `budget` instructions. */
-static enum a64_stop run_chunk(struct hv_vcpu *v, uint64_t deadline, uint64_t budget)
-{
-    struct a64_cpu *c = v->cpu;
-    while (budget) {
-        if (c->cycles >= deadline)
-            return A64_STOP_NONE;
-        uint64_t gap = deadline - c->cycles;
-        /* An instruction costs at least one cycle: a quarter of the gap rarely overshoots,
-         * and the last 64 cycles are approached one instruction at a time. */
-        uint64_t b = gap > 64 ? gap / 4 : 1;
-        if (b > budget)
-            b = budget;
-        uint64_t i0 = c->insns;
-        enum a64_stop s = a64_run(c, b);
-        budget -= c->insns - i0 < budget ? c->insns - i0 : budget;
-        if (s != A64_STOP_MAX_INSNS)
-            return s;
-    }
-    return A64_STOP_MAX_INSNS;
-}
-
-static bool all_shut_down(const struct hv_arm *hv)
+static bool all_shut_down(const struct hv *hv)
 {
     for (unsigned i = 0; i < hv->ndoms; i++)
         if (!hv->dom[i].shutdown)
@@ -316,7 +234,7 @@ static bool all_shut_down(const struct hv_arm *hv)
     return true;
 }
 
-static struct hv_domain *first_running(struct hv_arm *hv)
+static struct hv_domain *first_running(struct hv *hv)
 {
     for (unsigned i = 0; i < hv->ndoms; i++)
         if (!hv->dom[i].shutdown)
@@ -324,7 +242,7 @@ static struct hv_domain *first_running(struct hv_arm *hv)
     return &hv->dom[0];
 }
 
-static void finish(struct hv_arm *hv)
+static void finish(struct hv *hv)
 {
     struct machine *m = hv->m;
     uint64_t maxc = 0;
@@ -332,13 +250,12 @@ static void finish(struct hv_arm *hv)
         if (hv->pcpu[i].now > maxc)
             maxc = hv->pcpu[i].now;
     for (unsigned i = 0; i < hv->nvcpus_all; i++)
-        if (hv->vcpus[i]->cpu->cycles > maxc && hv->pcpu[hv->vcpus[i]->pcpu].curr ==
-                                                    hv->vcpus[i])
-            maxc = hv->vcpus[i]->cpu->cycles;
+        if (*hv->vcpus[i]->cycles > maxc && hv->pcpu[hv->vcpus[i]->pcpu].curr == hv->vcpus[i])
+            maxc = *hv->vcpus[i]->cycles;
     m->clock.cycles = maxc;
     m->insns = total_insns(hv);
     for (unsigned i = 0; i < hv->ndoms; i++)
-        hv_vpl011_flush(&hv->dom[i]);
+        hv->ops->domain_flush(&hv->dom[i]);
     for (size_t i = 0; i < hv->nevents; i++)
         hv->events[i].detail = hv->event_detail[i];
     m->events = hv->events;
@@ -359,10 +276,8 @@ static void finish(struct hv_arm *hv)
     }
 }
 
-int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
+int hv_run(struct hv *hv)
 {
-    (void)err;
-    (void)errlen;
     struct machine *m = hv->m;
     struct hv_domain *d = &hv->dom[0];
     for (unsigned i = 0; i < hv->nvcpus_all; i++)
@@ -408,15 +323,16 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
                 if (!p->nrunq) {
                     /* the timer fired into a vCPU that stays blocked: avoid spinning */
                     for (unsigned i = 0; i < hv->nvcpus_all; i++)
-                        if (hv->vcpus[i]->pcpu == p->id && vtimer_deadline(hv->vcpus[i]) <= best)
-                            hv->vcpus[i]->cpu->cntv_ctl |= 2;
+                        if (hv->vcpus[i]->pcpu == p->id &&
+                            hv->ops->timer_deadline(hv->vcpus[i]) <= best)
+                            hv->ops->timer_mask(hv->vcpus[i]);
                 }
             }
             schedule(hv, p);
             continue;
         }
         struct hv_vcpu *v = p->curr;
-        uint64_t deadline = p->slice_end, t = vtimer_deadline(v), o = next_timer(hv, p);
+        uint64_t deadline = p->slice_end, t = hv->ops->timer_deadline(v), o = next_timer(hv, p);
         if (t < deadline)
             deadline = t;
         if (o < deadline)
@@ -425,37 +341,13 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
             deadline = p->now + PCPU_QUANTUM_CYCLES;
         uint64_t budget = m->cfg.max_insns ? m->cfg.max_insns - done : UINT64_MAX;
         d = v->d;
-        enum a64_stop s = run_chunk(v, deadline, budget);
-        hv->now = v->cpu->cycles;
-        switch (s) {
-        case A64_STOP_TRAP:
-            hv_trap(v);
-            break;
-        case A64_STOP_END_MARKER:
-            /* BRK #0xF000 is only an end marker in bare mode: under Xen it is a Breakpoint
-             * exception taken at the guest's EL1 (ARM DDI0487 D2.8). */
-            out = SIM_OUT_CRASH;
-            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
-                     "d%uv%u executed the bare-mode end marker BRK #0xF000 at pc 0x%" PRIx64
-                     " (a guest under Xen shuts down with SCHEDOP_shutdown or PSCI SYSTEM_OFF)",
-                     d->id, v->id, v->cpu->pc);
-            break;
-        case A64_STOP_UNHANDLED:
-            out = SIM_OUT_CRASH;
-            snprintf(m->outcome_detail, sizeof(m->outcome_detail),
-                     "d%uv%u took an exception with VBAR_EL1 = 0 at pc 0x%" PRIx64
-                     ": ESR 0x%08" PRIx32 " FAR 0x%" PRIx64, d->id, v->id, v->cpu->exc.pc,
-                     v->cpu->exc.esr, v->cpu->exc.far);
-            break;
-        default:
-            break;
-        }
+        out = hv->ops->run(v, deadline, budget);
         if (out != SIM_OUT_NONE)
             break;
-        p->now = v->cpu->cycles;
+        p->now = *v->cycles;
         hv->now = p->now;
         sim_sampler_tick(&m->sampler, &m->stats, p->now);
-        vtimer_check(v, p->now);
+        hv->ops->timer_check(v, p->now);
         fire_timers(hv, p, p->now);
         if (all_shut_down(hv))
             break;
@@ -478,7 +370,10 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
         }
         unsigned r = d->shutdown_reason;
         out = r == 0 ? SIM_OUT_POWEROFF : r == 1 ? SIM_OUT_REBOOT : SIM_OUT_CRASH;
-        if (hv->ndoms > 1 && out == SIM_OUT_POWEROFF)
+        if (d->crash_why[0])
+            snprintf(m->outcome_detail, sizeof(m->outcome_detail), "d%u crashed: %.120s",
+                     d->id, d->crash_why);
+        else if (hv->ndoms > 1 && out == SIM_OUT_POWEROFF)
             snprintf(m->outcome_detail, sizeof(m->outcome_detail),
                      "all %u domains shut down: d1 %s", hv->ndoms, r < 6 ? why[r] : "unknown");
         else
@@ -491,14 +386,15 @@ int hv_arm_run(struct hv_arm *hv, char *err, size_t errlen)
 }
 
 /* ---- creation ---- */
-struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
+struct hv *hv_create(struct machine *m, const struct hv_arch_ops *ops, char *err, size_t errlen)
 {
-    struct hv_arm *hv = calloc(1, sizeof(*hv));
+    struct hv *hv = calloc(1, sizeof(*hv));
     if (!hv) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     hv->m = m;
+    hv->ops = ops;
     hv->prof = hv_profile_find(m->cfg.hv_profile ? m->cfg.hv_profile : "xen-4.17");
     if (!hv->prof) {
         snprintf(err, errlen, "unknown hypervisor profile '%s'", m->cfg.hv_profile);
@@ -513,7 +409,7 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
         return NULL;
     }
     hv->policy = (enum hv_runstate_policy)pol;
-    if (strcmp(m->model.arch, "arm64")) {
+    if (strcmp(m->model.arch, ops->name)) {
         snprintf(err, errlen, "CPU model %s is an %s model", m->model.name, m->model.arch);
         free(hv);
         return NULL;
@@ -563,7 +459,7 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
         hv->pcpu[i].mmu = mmu_create(&m->model, &m->mem, &m->stats, "");
         if (!hv->pcpu[i].mmu) {
             snprintf(err, errlen, "cannot build the translation model for %s", m->model.name);
-            hv_arm_destroy(hv);
+            hv_destroy(hv);
             return NULL;
         }
     }
@@ -575,24 +471,13 @@ struct hv_arm *hv_arm_create(struct machine *m, char *err, size_t errlen)
     if (!hv->st_rs_updates || !hv->st_wfi || !hv->st_traps || !hv->hv_refs_s1 ||
         !hv->hv_dtlb_miss || !hv->hv_sw_s2) {
         snprintf(err, errlen, "out of memory");
-        hv_arm_destroy(hv);
-        return NULL;
-    }
-    if (hv_domain_build(hv, err, errlen)) {
-        hv_arm_destroy(hv);
+        hv_destroy(hv);
         return NULL;
     }
     return hv;
 }
 
-int hv_arm_dump_state(struct hv_arm *hv, FILE *f)
-{
-    if (!hv->dom[0].nvcpus || !hv->dom[0].vcpu[0])
-        return -ENOSYS;
-    return a64_dump_state_json(hv->dom[0].vcpu[0]->cpu, f);
-}
-
-void hv_arm_destroy(struct hv_arm *hv)
+void hv_destroy(struct hv *hv)
 {
     if (!hv)
         return;
@@ -600,8 +485,7 @@ void hv_arm_destroy(struct hv_arm *hv)
         struct hv_vcpu *v = hv->dom[i / HV_MAX_VCPUS].vcpu[i % HV_MAX_VCPUS];
         if (!v)
             continue;
-        if (v->cpu)
-            a64_cpu_destroy(v->cpu);
+        hv->ops->vcpu_free(v);
         free(v);
     }
     for (unsigned i = 0; i < HV_MAX_PCPUS; i++)

@@ -1,30 +1,28 @@
-/* hv/arm/evtchn.c - event channels with the 2-level ABI (xen/common/event_channel.c,
- * event_2l.c) delivered through shared_info / vcpu_info and the event PPI 31, the PV console
+/* hv/evtchn.c - event channels with the 2-level ABI (xen/common/event_channel.c,
+ * event_2l.c) delivered through shared_info / vcpu_info and the arch's upcall (Arm: the
+ * event PPI 31 through the vGIC; x86: the upcall vector through the VMCS), the PV console
  * ring at the console magic page drained when the guest notifies its channel (the backend
- * xenconsoled would be; here the hypervisor plays it), HVM parameters (xen/arch/arm/hvm.c),
+ * xenconsoled would be; here the hypervisor plays it), HVM parameters (xen/arch/arm/hvm.c,
+ * xen/arch/x86/hvm/hvm.c hvmop_set_param; other hvm_op sub-ops are the arch's),
  * the grant table frames (xen/common/grant_table.c), memory_op (xen/common/memory.c,
  * xen/arch/arm/mm.c xenmem_add_to_physmap_one) and multicall (xen/common/multicall.c). */
 #include <errno.h>
 #include <string.h>
 
-#include "hv/arm/internal.h"
+#include "hv/domain.h"
 
 #define DOMID_SELF 0x7ff0u
-/* struct shared_info on arm64 (XEN_LEGACY_MAX_VCPUS = 1): vcpu_info[1] @0,
- * evtchn_pending[64] @48, evtchn_mask[64] @560 */
-#define SHINFO_PENDING 48u
-#define SHINFO_MASK 560u
-/* struct vcpu_info on arm64: evtchn_upcall_pending @0, evtchn_pending_sel @8 */
+/* struct shared_info: vcpu_info[XEN_LEGACY_MAX_VCPUS] @0, then evtchn_pending[64] and
+ * evtchn_mask[64] at arch offsets (arm64: 48 and 560; x86_64: 2048 and 2560) */
+#define SHINFO_PENDING (d->hv->ops->shinfo_pending)
+#define SHINFO_MASK (d->hv->ops->shinfo_mask)
+/* struct vcpu_info (arm64 and x86_64): evtchn_upcall_pending @0, evtchn_pending_sel @8 */
 #define VI_PENDING_SEL 8u
 /* struct xencons_interface */
 #define CONS_OUT 1024u
 #define CONS_OUT_SIZE 2048u
 #define CONS_OUT_CONS 3080u
 #define CONS_OUT_PROD 3084u
-/* HVM params (public/hvm/params.h) */
-#define HVM_PARAM_CALLBACK_IRQ 0
-#define HVM_PARAM_CONSOLE_PFN 17
-#define HVM_PARAM_CONSOLE_EVTCHN 18
 
 static uint64_t rd(struct hv_vcpu *cur, uint64_t pa, unsigned n)
 {
@@ -66,34 +64,35 @@ static void put64(uint8_t *p, uint64_t v)
     put32(p + 4, (uint32_t)(v >> 32));
 }
 
-/* Where v's vcpu_info lives: the registered one, else shared_info->vcpu_info[0] for vCPU 0,
- * else none (Xen's dummy_vcpu_info). */
-static uint64_t vcpu_info_pa(struct hv_vcpu *v)
+/* Where v's vcpu_info lives: the registered one, else shared_info->vcpu_info[id] for the
+ * first XEN_LEGACY_MAX_VCPUS vCPUs (1 on Arm, 32 on x86), else none (dummy_vcpu_info). */
+uint64_t hv_vcpu_info_pa(struct hv_vcpu *v)
 {
+    const struct hv_arch_ops *o = v->d->hv->ops;
     if (v->vcpu_info_set)
         return v->vcpu_info_pa;
-    return v->id == 0 ? v->d->shinfo_pa : 0;
+    return v->id < o->legacy_vcpus ? v->d->shinfo_pa + (uint64_t)v->id * o->vcpu_info_size : 0;
 }
 
 bool hv_evtchn_upcall_pending(struct hv_vcpu *v)
 {
-    uint64_t pa = vcpu_info_pa(v);
+    uint64_t pa = hv_vcpu_info_pa(v);
     uint64_t b = 0;
     if (pa)
         sim_mem_read(&v->d->hv->m->mem, pa, 1, &b);
     return b & 1;
 }
 
-/* vcpu_mark_events_pending: set evtchn_upcall_pending, inject the event PPI (Arm
- * arch_evtchn_inject -> vgic_inject_irq(GUEST_EVTCHN_PPI)). */
+/* vcpu_mark_events_pending: set evtchn_upcall_pending, arch_evtchn_inject (Arm:
+ * vgic_inject_irq(GUEST_EVTCHN_PPI); x86: the upcall vector). */
 static void mark_events_pending(struct hv_vcpu *cur, struct hv_vcpu *v)
 {
-    uint64_t pa = vcpu_info_pa(v);
+    uint64_t pa = hv_vcpu_info_pa(v);
     if (!pa)
         return;
     if (!(rd(cur, pa, 1) & 1)) {
         wr(cur, pa, 1, 1);
-        hv_vgic_inject(v, GUEST_EVTCHN_PPI);
+        v->d->hv->ops->evtchn_inject(v);
     }
 }
 
@@ -109,7 +108,7 @@ void hv_evtchn_set_pending(struct hv_vcpu *cur, struct hv_domain *d, unsigned po
     wr(cur, ppa, pend | bit, 8);
     if (rd(cur, d->shinfo_pa + SHINFO_MASK + 8 * word, 8) & bit)
         return;
-    uint64_t vi = vcpu_info_pa(v);
+    uint64_t vi = hv_vcpu_info_pa(v);
     if (!vi)
         return;
     uint64_t sel = rd(cur, vi + VI_PENDING_SEL, 8);
@@ -127,15 +126,11 @@ int hv_evtchn_init(struct hv_domain *d)
     memset(d->evtchn, 0, sizeof(d->evtchn));
     memset(d->virq_port, 0, sizeof(d->virq_port));
     /* The console channel the toolstack allocates for the console backend (port 1,
-     * interdomain to the backend), and the parameters libxl / the dom0less builder sets:
-     * CONSOLE_PFN = GUEST_MAGIC_BASE, CALLBACK_IRQ = PPI 31 level-low (libxl_arm.c). No
-     * xenstore in a dom0less domU without dom0: STORE_PFN / STORE_EVTCHN stay 0. */
+     * interdomain to the backend); the arch's builder sets the HVM params that name it. */
     d->console_port = 1;
     d->evtchn[1].state = ECS_INTERDOMAIN;
     d->evtchn[1].console = true;
-    d->hvm_param[HVM_PARAM_CONSOLE_PFN] = GUEST_MAGIC_BASE >> 12;
     d->hvm_param[HVM_PARAM_CONSOLE_EVTCHN] = d->console_port;
-    d->hvm_param[HVM_PARAM_CALLBACK_IRQ] = (2ull << 56) | (2ull << 8) | GUEST_EVTCHN_PPI;
     return 0;
 }
 
@@ -351,7 +346,7 @@ int64_t hv_do_event_channel_op(struct hc *h, const uint64_t *a)
         wr(v, mpa, mask & ~bit, 8);
         if (rd(v, d->shinfo_pa + SHINFO_PENDING + 8 * word, 8) & bit) {
             struct hv_vcpu *t = d->vcpu[d->evtchn[p].vcpu < d->nvcpus ? d->evtchn[p].vcpu : 0];
-            uint64_t vi = vcpu_info_pa(t);
+            uint64_t vi = hv_vcpu_info_pa(t);
             if (vi) {
                 uint64_t sel = rd(v, vi + VI_PENDING_SEL, 8);
                 if (!(sel & (1ull << word))) {
@@ -401,15 +396,13 @@ int64_t hv_sched_poll(struct hc *h, uint64_t arg)
     return 0;
 }
 
-/* ---- hvm_op (xen/arch/arm/hvm.c do_hvm_op) ---- */
+/* ---- hvm_op (xen/arch/arm/hvm.c do_hvm_op, xen/arch/x86/hvm/hvm.c do_hvm_op) ---- */
 int64_t hv_do_hvm_op(struct hc *h, const uint64_t *a)
 {
     struct hv_domain *d = h->v->d;
     int op = (int)a[0];
-    if (op != 0 && op != 1) {
-        hv_hc_sub(h, op, "unknown");
-        return -XEN_ENOSYS;
-    }
+    if (op != 0 && op != 1)
+        return d->hv->ops->hvm_op(h, a);
     hv_hc_sub(h, op, op == 0 ? "set_param" : "get_param");
     uint8_t b[16]; /* struct xen_hvm_param {domid u16, index u32 @4, value u64 @8} */
     if (hv_hc_from_guest(h, b, a[1], 16))
@@ -421,6 +414,8 @@ int64_t hv_do_hvm_op(struct hc *h, const uint64_t *a)
         return -XEN_ESRCH;
     if (op == 0) {
         d->hvm_param[index] = le64(b + 8);
+        if (d->hv->ops->hvm_param_set)
+            d->hv->ops->hvm_param_set(d, index, d->hvm_param[index]);
         return 0;
     }
     put64(b + 8, d->hvm_param[index]);
@@ -575,9 +570,10 @@ int64_t hv_do_grant_table_op(struct hc *h, const uint64_t *a)
             st = GNTST_general_error;
         else
             for (uint32_t i = 0; i < n; i++) {
-                /* gnttab_shared_gfn: where the frame is mapped (INVALID_GFN if nowhere) */
+                /* gnttab_shared_gfn: where the frame is mapped (INVALID_GFN if nowhere; on
+                 * Arm the frames sit in the grant window, d->gnttab_gfn set at build) */
                 uint8_t g[8];
-                put64(g, (GUEST_GNTTAB_BASE >> 12) + i);
+                put64(g, d->gnttab_gfn[i] ? d->gnttab_gfn[i] : ~0ull);
                 if (hv_hc_to_guest(h, le64(b + 16) + 8ull * i, g, 8))
                     return -XEN_EFAULT;
             }
@@ -677,7 +673,9 @@ int64_t hv_do_memory_op(struct hc *h, const uint64_t *a)
             return -XEN_ENOSYS;      /* xenmem_add_to_physmap_one: other spaces */
         }
         /* the page that was at gpfn leaves the guest; the frame is mapped in its place */
-        return hv_p2m_set_page(d, gpfn << 12, pa) ? -XEN_ENOMEM : 0;
+        if (space == 1 && d->hv->ops->gnttab_window == 0)
+            d->gnttab_gfn[idx] = gpfn;
+        return d->hv->ops->p2m_set_page(d, gpfn << 12, pa) ? -XEN_ENOMEM : 0;
     }
     case 1:   /* decrease_reservation */
     case 6: { /* populate_physmap: {extent_start @0, nr_extents @8, extent_order u32 @16,
@@ -710,7 +708,7 @@ int64_t hv_do_memory_op(struct hc *h, const uint64_t *a)
                     }
                     d->populated++;
                 }
-                ok = hv_p2m_set_page(d, (gpfn + i) << 12, pa) == 0;
+                ok = d->hv->ops->p2m_set_page(d, (gpfn + i) << 12, pa) == 0;
             }
             if (!ok)
                 break;
@@ -719,7 +717,7 @@ int64_t hv_do_memory_op(struct hc *h, const uint64_t *a)
     }
     case 9:
         hv_hc_sub(h, 9, "memory_map");
-        return -XEN_ENOSYS; /* arch_memory_op on Arm: not implemented */
+        return d->hv->ops->memory_map(h, a); /* arch_memory_op */
     default:
         hv_hc_sub(h, cmd, "unknown");
         return -XEN_ENOSYS;

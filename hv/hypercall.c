@@ -1,14 +1,16 @@
-/* hv/arm/hypercall.c - hypercalls (HVC #0xEA1: x16 = number, x0-x4 = arguments, x0 = result,
- * every other register preserved as on a non-debug Xen, xen/arch/arm/traps.c
- * do_trap_hypercall), SMCCC/PSCI (HVC #0 / SMC #0, xen/arch/arm/vsmc.c, vpsci.c) and the
- * runstate area (xen/arch/arm/domain.c update_runstate_area in 4.17, xen/common/domain.c
- * in 4.18, plus the arm-vmap and KVM policies). The results follow Xen 4.17/4.18 under the
- * matching profile; docs/hv.md names the source of each. */
+/* hv/hypercall.c - the common hypercall layer (xen/common: kernel.c do_xen_version,
+ * vm_assist, domain.c do_vcpu_op, sched/core.c do_sched_op, drivers/char/console.c
+ * do_console_io) and the runstate area (xen/arch/arm/domain.c update_runstate_area in 4.17,
+ * xen/common/domain.c in 4.18, plus the arm-vmap and KVM policies). The arch trap code reads
+ * the number and arguments (Arm: HVC #0xEA1 with x16 / x0-x4, xen/arch/arm/traps.c
+ * do_trap_hypercall; x86: VMCALL with RAX / RDI RSI RDX R10 R8, xen/arch/x86/hvm/hypercall.c
+ * hvm_hypercall) and calls hv_hypercall_begin / hv_hypercall_done. The results follow Xen
+ * 4.17/4.18 under the matching profile; docs/hv.md names the source of each. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
-#include "hv/arm/internal.h"
+#include "hv/domain.h"
 
 /* hypercall numbers (xen/include/public/xen.h) */
 enum {
@@ -143,10 +145,9 @@ static int64_t do_xen_version(struct hc *h, const uint64_t *a)
     }
     case 3: {
         hv_hc_sub(h, 3, "capabilities");
-        /* arch_get_xen_caps (xen/arch/arm/setup.c): "xen-3.0-aarch64 " and, with AArch32
-         * at EL1 (Cortex-A57), "xen-3.0-armv7l " */
+        /* arch_get_xen_caps (xen/arch/arm/setup.c, xen/arch/x86/setup.c) */
         char caps[1024] = {0};
-        snprintf(caps, sizeof(caps), "xen-3.0-aarch64 xen-3.0-armv7l ");
+        snprintf(caps, sizeof(caps), "%s", h->v->d->hv->ops->xen_caps);
         return hv_hc_to_guest(h, arg, caps, sizeof(caps)) ? -XEN_EFAULT : 0;
     }
     case 4: {
@@ -158,8 +159,10 @@ static int64_t do_xen_version(struct hc *h, const uint64_t *a)
     case 5: {
         hv_hc_sub(h, 5, "platform_parameters");
         /* xen_platform_parameters_t { xen_ulong_t virt_start }: HYPERVISOR_VIRT_START of
-         * arm64 (XEN_VIRT_START 0x00200000 in 4.17; docs/hv.md marks it unverified) */
-        uint8_t b[8] = {0x00, 0x00, 0x20, 0, 0, 0, 0, 0};
+         * the arch (docs/hv.md) */
+        uint8_t b[8];
+        for (unsigned i = 0; i < 8; i++)
+            b[i] = (uint8_t)(h->v->d->hv->ops->virt_start >> (8 * i));
         return hv_hc_to_guest(h, arg, b, sizeof(b)) ? -XEN_EFAULT : 0;
     }
     case 6: {
@@ -171,7 +174,7 @@ static int64_t do_xen_version(struct hc *h, const uint64_t *a)
                        (uint32_t)fi[3] << 24;
         if (idx != 0)
             return -XEN_EINVAL;
-        uint32_t m = p->features0;
+        uint32_t m = h->v->d->hv->ops->features0(p);
         for (unsigned i = 0; i < 4; i++)
             fi[4 + i] = (uint8_t)(m >> (8 * i));
         return hv_hc_to_guest(h, arg, fi, 8) ? -XEN_EFAULT : 0;
@@ -263,7 +266,7 @@ struct rs_measure {
     uint64_t c0, tlb0, refs0;
 };
 
-static uint64_t hv_refs(struct hv_arm *hv)
+static uint64_t hv_refs(struct hv *hv)
 {
     return *hv->hv_refs_s1 + *hv->hv_refs_s2 + *hv->hv_sw_s1 + *hv->hv_sw_s2;
 }
@@ -293,7 +296,7 @@ static void cached_write(struct hv_vcpu *v, unsigned off, const uint8_t *src, un
 static int runstate_write(struct hv_vcpu *v)
 {
     struct hv_domain *d = v->d;
-    struct hv_arm *hv = d->hv;
+    struct hv *hv = d->hv;
     uint8_t img[HV_RUNSTATE_SIZE];
     bool flag = (d->vm_assist >> VMASST_TYPE_runstate_update_flag) & 1;
     if (v->area.pa_set) {
@@ -358,26 +361,27 @@ static int runstate_write(struct hv_vcpu *v)
 
 void hv_update_runstate_area(struct hv_vcpu *v)
 {
-    struct hv_arm *hv = v->d->hv;
+    struct hv *hv = v->d->hv;
     if (!v->area.pa_set && !v->area.va_set)
         return;
     if (!v->area.pa_set && hv->policy == HV_RS_PA)
         return;
-    uint64_t c0 = v->cpu->cycles, tlb0 = *hv->hv_dtlb_miss, r0 = hv_refs(hv);
+    uint64_t c0 = *v->cycles, tlb0 = *hv->hv_dtlb_miss, r0 = hv_refs(hv);
     int rc = runstate_write(v);
     (*hv->st_rs_updates)++;
     if (v->d->st_rs_updates)
         (*v->d->st_rs_updates)++;
-    *hv->st_rs_cycles += v->cpu->cycles - c0;
+    *hv->st_rs_cycles += *v->cycles - c0;
     *hv->st_rs_tlb_misses += *hv->hv_dtlb_miss - tlb0;
     *hv->st_rs_walkrefs += hv_refs(hv) - r0;
     if (rc) {
         (*hv->st_rs_failures)++;
         if (v->d->st_rs_failures)
             (*v->d->st_rs_failures)++;
-        char det[96];
-        snprintf(det, sizeof(det), "d%uv%u va 0x%" PRIx64 " el%u state %s", v->d->id, v->id,
-                 v->area.va, v->cpu->el, hv_runstate_name(v->rs.state));
+        char det[96], mode[16];
+        hv->ops->mode_name(v, mode, sizeof(mode));
+        snprintf(det, sizeof(det), "d%uv%u va 0x%" PRIx64 " %s state %s", v->d->id, v->id,
+                 v->area.va, mode, hv_runstate_name(v->rs.state));
         hv_event(hv, v, "runstate_walk_failed", det);
     }
 }
@@ -388,31 +392,9 @@ static void runstate_initial(struct hc *h, struct hv_vcpu *t)
     (void)runstate_write(t == h->v ? h->v : t);
 }
 
-/* Translate a guest VA to an IPA with the caller's stage 1 only (KVM's kvm_gva_to_gpa). */
-static int gva_to_ipa(struct hv_vcpu *v, uint64_t va, uint64_t *ipa)
-{
-    uint64_t pa;
-    /* The AT S12E1W path gives the PA; with a stage-1-only lookup the IPA is the PA's
-     * preimage. The software walk below gives the IPA directly. */
-    struct mmu_a64_regs r;
-    a64_mmu_regs(v->cpu, &r);
-    if (!(r.sctlr_el1 & 1)) {
-        *ipa = va;
-        return 0;
-    }
-    if (hv_gva_to_pa(v, va, true, &pa))
-        return -EFAULT;
-    /* domain RAM is mapped IPA == PA; the magic pages are found by searching the p2m */
-    if (pa >= v->d->ram_pa && pa < v->d->ram_pa + v->d->ram_size) {
-        *ipa = pa - v->d->ram_pa + v->d->ram_ipa;
-        return 0;
-    }
-    return -EFAULT;
-}
-
 static int64_t register_runstate_va(struct hc *h, struct hv_vcpu *t, uint64_t arg)
 {
-    struct hv_arm *hv = h->v->d->hv;
+    struct hv *hv = h->v->d->hv;
     uint8_t b[8];
     if (hv_hc_from_guest(h, b, arg, 8))
         return -XEN_EFAULT;
@@ -449,7 +431,7 @@ static int64_t register_runstate_va(struct hc *h, struct hv_vcpu *t, uint64_t ar
         if (va == ~0ull)
             return 0;
         uint64_t ipa, pa0, pa1 = 0;
-        if (gva_to_ipa(h->v, va, &ipa))
+        if (hv->ops->gva_to_gpa(h->v, va, &ipa))
             return -XEN_EFAULT;
         /* The GPA goes to KVM asynchronously (do_set_vcpu_runstate_gpa): a GPA that is not
          * RAM makes the gfn_to_pfn cache activation fail there, unseen by the guest; the
@@ -507,10 +489,10 @@ static int64_t register_runstate_pa(struct hc *h, struct hv_vcpu *t, uint64_t ar
 }
 
 /* VCPUOP_register_vcpu_info (map_vcpu_info in 4.17, map_guest_area in 4.18). */
-#define VCPU_INFO_SIZE 48u /* arm64 struct vcpu_info */
 static int64_t register_vcpu_info(struct hc *h, struct hv_vcpu *t, uint64_t arg)
 {
     const struct hv_profile *p = h->v->d->hv->prof;
+    const unsigned VCPU_INFO_SIZE = h->v->d->hv->ops->vcpu_info_size; /* 48 arm64, 64 x86 */
     uint8_t b[16];
     if (hv_hc_from_guest(h, b, arg, 16))
         return -XEN_EFAULT;
@@ -541,11 +523,11 @@ static int64_t register_vcpu_info(struct hc *h, struct hv_vcpu *t, uint64_t arg)
     t->vcpu_info_pa = pa;
     /* Mark every event pending so the guest takes one upcall: evtchn_upcall_pending = 1,
      * evtchn_pending_sel = ~0, arch_evtchn_inject (xen/common/domain.c map_vcpu_info). */
-    uint8_t vi[VCPU_INFO_SIZE] = {0};
+    uint8_t vi[64] = {0};
     vi[0] = 1;
     memset(vi + 8, 0xff, 8);
-    hv_write_pa(h->v, pa, vi, sizeof(vi));
-    hv_vgic_inject(t, GUEST_EVTCHN_PPI);
+    hv_write_pa(h->v, pa, vi, VCPU_INFO_SIZE);
+    h->v->d->hv->ops->evtchn_inject(t);
     return 0;
 }
 
@@ -560,19 +542,26 @@ static int64_t do_vcpu_op(struct hc *h, const uint64_t *a)
         "get_physid", "register_vcpu_time_memory_area", "register_runstate_phys_area",
         "register_vcpu_time_phys_area"};
     hv_hc_sub(h, cmd, cmd >= 0 && cmd < 16 ? names[cmd] : "unknown");
-    /* Arm's do_arm_vcpu_op (xen/arch/arm/domain.c) forwards only ops 5 and 10 (and, in
-     * the pa profiles, 14) to the common do_vcpu_op; everything else is -EINVAL. */
-    bool ok = cmd == 5 || cmd == 10 || (cmd == 14 && p->op14 == HV_OP14_MAP);
-    if (!ok)
-        return -XEN_EINVAL;
+    /* The arch filter: Arm's do_arm_vcpu_op (xen/arch/arm/domain.c) forwards only ops 5
+     * and 10 (and, in the pa profiles, 14) to the common do_vcpu_op; everything else is
+     * -EINVAL. x86: hv/x86/vcpu.c. */
+    int chk = d->hv->ops->vcpu_op_check(p, cmd);
+    if (chk)
+        return chk;
     uint64_t vcpuid = a[1] & 0xffffffffu;
     if (vcpuid >= d->nvcpus)
         return -XEN_ENOENT; /* domain_vcpu() == NULL */
     struct hv_vcpu *t = d->vcpu[vcpuid];
     switch (cmd) {
+    case 4: { /* get_runstate_info: the vCPU's struct vcpu_runstate_info */
+        uint8_t img[HV_RUNSTATE_SIZE];
+        hv_runstate_image(&t->rs, false, img);
+        return hv_hc_to_guest(h, a[2], img, sizeof(img)) ? -XEN_EFAULT : 0;
+    }
     case 5: return register_runstate_va(h, t, a[2]);
     case 10: return register_vcpu_info(h, t, a[2]);
-    default: return register_runstate_pa(h, t, a[2]);
+    case 14: return register_runstate_pa(h, t, a[2]);
+    default: return d->hv->ops->vcpu_op(h, cmd, t, a[2]);
     }
 }
 
@@ -656,127 +645,52 @@ int64_t hv_hc_dispatch(struct hc *h, uint64_t nr, const uint64_t *a)
     }
 }
 
-void hv_hypercall(struct hv_vcpu *v, uint64_t c0)
+int64_t hv_hypercall_begin(struct hv_vcpu *v, uint64_t c0, uint64_t nr, const uint64_t a[5],
+                           struct hv_hcall_meas *mm)
 {
-    struct hv_arm *hv = v->d->hv;
-    struct a64_cpu *c = v->cpu;
-    uint64_t s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1, s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2;
-    uint64_t tlb = *hv->hv_dtlb_miss, tr = hv->translations;
-    uint64_t nr = c->x[16];
-    struct hc h = {.v = v, .subop = -1};
+    struct hv *hv = v->d->hv;
+    mm->c0 = c0;
+    mm->s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1;
+    mm->s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2;
+    mm->tlb = *hv->hv_dtlb_miss;
+    mm->tr = hv->translations;
+    memset(&mm->h, 0, sizeof(mm->h));
+    mm->h.v = v;
+    mm->h.subop = -1;
     if (hv->prof->pa_flag && (nr & HV_PA_FLAG)) {
-        h.pa = true;
+        mm->h.pa = true;
         nr &= ~(uint64_t)HV_PA_FLAG;
     }
-    const uint64_t a[5] = {c->x[0], c->x[1], c->x[2], c->x[3], c->x[4]};
+    mm->nr = nr;
     if (v->d->st_hcalls)
         (*v->d->st_hcalls)++;
-    int64_t ret = hv_hc_dispatch(&h, nr, a);
-    c->x[0] = (uint64_t)ret;
-    hv_charge(v, hv->m->model.cost_vmentry);
+    return hv_hc_dispatch(&mm->h, nr, a);
+}
+
+void hv_hypercall_done(struct hv_vcpu *v, struct hv_hcall_meas *mm, int64_t ret,
+                       bool charge_entry)
+{
+    struct hv *hv = v->d->hv;
+    if (charge_entry)
+        hv_charge(v, hv->m->model.cost_vmentry);
     struct hv_hcall_sample s = {
-        .cycles = c->cycles - c0,
-        .translations = hv->translations - tr,
-        .walk_refs_s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1 - s1,
-        .walk_refs_s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2 - s2,
-        .tlb_misses = *hv->hv_dtlb_miss - tlb,
+        .cycles = *v->cycles - mm->c0 + (charge_entry ? 0 : hv->m->model.cost_vmentry),
+        .translations = hv->translations - mm->tr,
+        .walk_refs_s1 = *hv->hv_refs_s1 + *hv->hv_sw_s1 - mm->s1,
+        .walk_refs_s2 = *hv->hv_refs_s2 + *hv->hv_sw_s2 - mm->s2,
+        .tlb_misses = *hv->hv_dtlb_miss - mm->tlb,
         .failed = ret < 0,
     };
+    unsigned rnr = mm->nr > 0xffff ? 0xffff : (unsigned)mm->nr;
+    hv_hcall_stats_add(&hv->hc, v->gid, rnr, hc_name(rnr), mm->h.subop, mm->h.subop_name, &s);
+}
+
+void hv_hypercall_refused(struct hv_vcpu *v, uint64_t c0, uint64_t nr, uint64_t extra_cycles)
+{
+    struct hv *hv = v->d->hv;
+    struct hv_hcall_sample s = {.cycles = *v->cycles - c0 + extra_cycles, .failed = 1};
     unsigned rnr = nr > 0xffff ? 0xffff : (unsigned)nr;
-    hv_hcall_stats_add(&hv->hc, v->gid, rnr, hc_name(rnr), h.subop, h.subop_name, &s);
-}
-
-/* ---- SMCCC / PSCI (xen/arch/arm/vsmc.c vsmccc_handle_call, vpsci.c) ---- */
-#define PSCI_SUCCESS 0
-#define PSCI_NOT_SUPPORTED (-1)
-#define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_ALREADY_ON (-4)
-
-static uint32_t features_of(uint32_t fid)
-{
-    switch (fid) {
-    case 0x84000000: case 0x84000001: case 0xc4000001: case 0x84000002: case 0x84000003:
-    case 0xc4000003: case 0x84000004: case 0xc4000004: case 0x84000006: case 0x84000008:
-    case 0x84000009: case 0x8400000a: case 0x80000000:
-        return PSCI_SUCCESS;
-    default:
-        return (uint32_t)PSCI_NOT_SUPPORTED;
-    }
-}
-
-void hv_psci(struct hv_vcpu *v)
-{
-    struct a64_cpu *c = v->cpu;
-    struct hv_domain *d = v->d;
-    uint32_t fid = (uint32_t)c->x[0];
-    int64_t r;
-    switch (fid) {
-    case 0x80000000: r = 0x10001; break;            /* SMCCC_VERSION: 1.1 */
-    case 0x80000001: {                              /* SMCCC_ARCH_FEATURES */
-        uint32_t q = (uint32_t)c->x[1];
-        /* ARCH_WORKAROUND_1 (branch predictor hardening) is advertised on Cortex-A57;
-         * WORKAROUND_2/3 need firmware support the model has none of. */
-        r = (q == 0x80000001 || q == 0x80008000) ? 0 : PSCI_NOT_SUPPORTED;
-        break;
-    }
-    case 0x80008000: r = 0; break;                  /* ARCH_WORKAROUND_1: nothing to do */
-    case 0x84000000: r = 0x10001; break;            /* PSCI_VERSION: 1.1 */
-    case 0x8400000a: r = (int32_t)features_of((uint32_t)c->x[1]); break; /* PSCI_FEATURES */
-    case 0x84000006: r = 2; break;                  /* MIGRATE_INFO_TYPE: not present */
-    case 0x84000001: case 0xc4000001:               /* CPU_SUSPEND */
-        hv_vcpu_block(v);
-        r = PSCI_SUCCESS;
-        break;
-    case 0x84000002:                                /* CPU_OFF */
-        hv_vcpu_down(v);
-        r = PSCI_SUCCESS;
-        break;
-    case 0x84000003: case 0xc4000003: {            /* CPU_ON */
-        uint64_t mpidr = c->x[1], entry = c->x[2], ctx = c->x[3];
-        if (fid == 0x84000003) {
-            entry &= 0xffffffffu;
-            ctx &= 0xffffffffu;
-        }
-        /* vaffinity_to_vcpuid: Aff0 < 16, vcpuid = Aff1 << 4 | Aff0, Aff2/Aff3 zero */
-        uint64_t aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff;
-        uint64_t id = aff1 << 4 | aff0;
-        if (aff0 > 15 || (mpidr & 0xff00ff0000ull) || id >= d->nvcpus) {
-            r = PSCI_INVALID_PARAMETERS;
-        } else if (d->vcpu[id]->online) {
-            r = PSCI_ALREADY_ON;
-        } else {
-            hv_vcpu_up(d->vcpu[id], entry, ctx);
-            r = PSCI_SUCCESS;
-        }
-        break;
-    }
-    case 0x84000004: case 0xc4000004: {            /* AFFINITY_INFO */
-        uint64_t aff = c->x[1], lvl = c->x[2];
-        if (lvl > 3) {
-            r = PSCI_INVALID_PARAMETERS;
-            break;
-        }
-        r = 1; /* OFF */
-        for (unsigned i = 0; i < d->nvcpus; i++) {
-            uint64_t mp = (i & 0xf) | ((uint64_t)(i >> 4) << 8);
-            uint64_t mask = lvl == 0 ? 0xff00ffffffull : lvl == 1 ? 0xff00ffff00ull
-                                                                  : 0xff00ff0000ull;
-            if ((mp & mask) == (aff & mask) && d->vcpu[i]->online)
-                r = 0;
-        }
-        break;
-    }
-    case 0x84000008:                                /* SYSTEM_OFF */
-        hv_domain_shutdown(d, 0);
-        r = PSCI_SUCCESS;
-        break;
-    case 0x84000009:                                /* SYSTEM_RESET */
-        hv_domain_shutdown(d, 1);
-        r = PSCI_SUCCESS;
-        break;
-    default:
-        r = PSCI_NOT_SUPPORTED; /* ARM_SMCCC_ERR_UNKNOWN_FUNCTION, e.g. TRNG, vendor UID */
-        break;
-    }
-    c->x[0] = (uint64_t)r;
+    if (v->d->st_hcalls)
+        (*v->d->st_hcalls)++;
+    hv_hcall_stats_add(&hv->hc, v->gid, rnr, hc_name(rnr), -1, NULL, &s);
 }
