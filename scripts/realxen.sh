@@ -18,6 +18,11 @@
 #   --install-only      install what is missing (QEMU, dtc, Xen 4.17 arm64) and exit
 #   --diff              also run `hvsim run --workload WORKLOAD:k=v,... --hv-profile xen-4.17`
 #                       and diff the RESULT lines, masking values that depend on timing
+#   --arch A            arm64 (default) or x86_64; x86_64 exits 77 (see below)
+# x86_64 (the PVH images in workloads/x86_64): real-Xen runs are not available here. Xen on
+# x86 needs hardware virtualisation (VMX or SVM) and this host has no KVM, so QEMU runs TCG,
+# which emulates neither (no nested VMX under TCG); the x86_64 guests are checked under hvsim
+# only (tests/workloads/wl_x86.sh).
 # The domU gets vcpus=N from the parameters (default 1). Xen comes from the Debian package,
 # unpacked (dpkg -x) into $HVSIM_XEN_DIR (default ~/.cache/hvsim/xen).
 # Exit: 0 the guest printed "wl: shutdown poweroff" (and, with --diff, hvsim agreed), 1 failure,
@@ -43,6 +48,14 @@ while [ $# -gt 0 ]; do
         --no-install) install=0; shift ;;
         --install-only) install_only=1; shift ;;
         --diff) diff=1; shift ;;
+        --arch)
+            case $2 in
+                arm64) shift 2 ;;
+                x86_64)
+                    echo "realxen: SKIP: x86_64 real-Xen runs are not available here (Xen x86 needs VMX/SVM; QEMU TCG has no nested VMX and there is no KVM)" >&2
+                    exit 77 ;;
+                *) echo "realxen: unknown --arch '$2'" >&2; usage ;;
+            esac ;;
         -h|--help) usage ;;
         -*) echo "realxen: unknown option '$1'" >&2; usage ;;
         *) break ;;

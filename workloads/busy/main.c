@@ -9,7 +9,11 @@
  * requested: yields + ticks), bad_results (null calls that returned a wrong value),
  * elapsed_ns (vCPU 0, from the first task start to the last exit).
  * Parameters: vcpus=N tasks=N (1..8) rounds=N syscalls=N hvyield=N (0: never) hz=N kpti=0|1. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define BUSY_SYS_NULL 2

@@ -16,7 +16,11 @@
  *     pa_runstate=rc va_runstate_updates=N pa_runstate_updates=N
  * Use the vPL011 console (hvsim --vpl011; Xen's dom0less vpl011): a confidential guest's PV
  * console needs hypercalls with VA arguments. Parameters: yields=N (default 10, each phase). */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define HV_PA_FLAG_BIT 0x40000000u

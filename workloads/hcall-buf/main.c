@@ -27,7 +27,11 @@
  * grant-copy op array are passed as scatter/gather descriptors (address of a list of
  * xen_ulong_t: slot 0 = offset into the first page, then one GFN per page, with low bits 01;
  * docs/hv.md "pa-flag encoding"); memory_op keeps a linear address. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define HV_PA_FLAG_BIT 0x40000000u   /* hvsim pa-flag profile: buffers are guest-physical */
@@ -211,7 +215,7 @@ int wl_main(void)
         pa_unsupported = hcall(__HYPERVISOR_xen_version, XENVER_version, 0, 0) < 0;
 
     wl_result_begin("hcall-buf");
-    wl_result_str("timer", "cntvct");
+    wl_result_str("timer", WL_COUNTER_NAME);
     wl_result_u64("cntfrq", wl_cntfrq());
     wl_result_u64("reps", reps);
     wl_result_str("flavour", flavour);

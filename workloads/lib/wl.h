@@ -44,4 +44,26 @@ __attribute__((noreturn)) void wl_panic(const char *msg);
 /* Monotonic guest time in nanoseconds (arm64 CNTVCT, x86 TSC scaled). */
 uint64_t wl_now_ns(void);
 
+
+/* The guest's cycle counter as the arch runtime reads it (rt.h wl_cntvct / wl_cntfrq): arm64
+ * CNTVCT_EL0 at CNTFRQ_EL0, x86_64 RDTSC at the TSC frequency Xen reports. */
+#if defined(__x86_64__)
+#define WL_COUNTER_NAME "rdtsc"
+#else
+#define WL_COUNTER_NAME "cntvct"
+#endif
+
+/* Invalidate the TLB entries for one kernel VA after its PTE changed (break-before-make on
+ * arm64: TLBI VAE1IS with ASID 0, ARM DDI0487 D8.13.5; x86_64: INVLPG, Intel SDM vol. 3A
+ * §4.10.4.1, which drops the VA for the current PCID and global entries). The caller orders it
+ * with the PTE writes (WL_DSB/WL_ISB). */
+static inline void wl_tlb_flush_va(uint64_t va)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("invlpg (%0)" :: "r"(va) : "memory");
+#else
+    __asm__ volatile("tlbi vae1is, %0" :: "r"((va >> 12) & 0xfffffffffffull) : "memory");
+#endif
+}
+
 #endif

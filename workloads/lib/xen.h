@@ -115,7 +115,77 @@ struct xencons_interface {
 #define XEN_EPERM   1
 #define XEN_ENOENT  2
 #define XEN_ENXIO   6
+#define XEN_EFAULT  14
 #define XEN_EINVAL  22
 #define XEN_ENOSYS  38
+
+
+/* ---- x86 (PVH) additions ---- */
+
+/* vcpu_op, more sub-ops (public/vcpu.h). */
+#define VCPUOP_initialise 0
+#define VCPUOP_up         1
+#define VCPUOP_down       2
+#define VCPUOP_is_up      3
+
+/* public/hvm/hvm_vcpu.h: the initial state of an x86 HVM/PVH vCPU (VCPUOP_initialise).
+ * 128 bytes: mode, pad, then the union whose 32-bit member (120 bytes) is the larger. */
+#define VCPU_HVM_MODE_32B 0
+#define VCPU_HVM_MODE_64B 1
+struct vcpu_hvm_x86_64 {
+    uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+    uint64_t rip, rflags;
+    uint64_t cr0, cr3, cr4, efer;
+};
+struct vcpu_hvm_context {
+    uint32_t mode;
+    uint32_t pad;
+    union {
+        uint8_t x86_32[120];
+        struct vcpu_hvm_x86_64 x86_64;
+    } cpu_regs;
+};
+
+/* hvm_op (public/hvm/hvm_op.h): the per-vCPU event-channel upcall vector. */
+#define HVMOP_set_evtchn_upcall_vector 23
+struct xen_hvm_evtchn_upcall_vector {
+    uint32_t vcpu;
+    uint8_t vector;
+};
+
+/* memory_op (public/memory.h): the guest's e820 map. */
+#define XENMEM_memory_map 9
+struct xen_memory_map {
+    uint32_t nr_entries;
+    uint32_t pad_;
+    uint64_t buffer;      /* XEN_GUEST_HANDLE(void): struct e820entry[] */
+};
+struct e820entry {        /* packed: 20 bytes */
+    uint64_t addr, size;
+    uint32_t type;
+} __attribute__((packed));
+#define E820_RAM 1
+
+/* public/arch-x86/hvm/start_info.h: what EBX points to at the PVH entry. */
+#define XEN_HVM_START_MAGIC_VALUE 0x336ec578
+struct hvm_start_info {
+    uint32_t magic, version, flags, nr_modules;
+    uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr;
+    uint64_t memmap_paddr;        /* version 1 */
+    uint32_t memmap_entries, reserved;
+};
+struct hvm_modlist_entry {
+    uint64_t paddr, size, cmdline_paddr, reserved;
+};
+struct hvm_memmap_table_entry {
+    uint64_t addr, size;
+    uint32_t type, reserved;
+};
+
+/* public/arch-x86/cpuid.h: the Xen leaves, found at 0x40000000 + 0x100 * n. */
+#define XEN_CPUID_FIRST_LEAF 0x40000000u
+#define XEN_CPUID_SIGNATURE_EBX 0x566e6558u   /* "XenV" */
+#define XEN_CPUID_SIGNATURE_ECX 0x65584d4du   /* "MMXe" */
+#define XEN_CPUID_SIGNATURE_EDX 0x4d4d566eu   /* "nVMM" */
 
 #endif

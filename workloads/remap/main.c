@@ -12,7 +12,11 @@
  *   a PA-registered area (op 14) stays where it was registered: the old page.
  * Result: registered, pre_updates (before the move), new_updates, old_updates, lands=new|old|
  * both|none. Parameters: runstate=va|pa yields=N (each phase) vmassist=0|1. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define REMAP_VA   0xffff800000200000ull   /* TTBR1 half, outside the linear map */
@@ -95,7 +99,7 @@ int wl_main(void)
     uint64_t desc = *pte;
     *(volatile uint64_t *)pte = 0;
     WL_DSB(ishst);
-    __asm__ volatile("tlbi vae1is, %0" :: "r"((REMAP_VA >> 12) & 0xfffffffffffull) : "memory");
+    wl_tlb_flush_va(REMAP_VA);
     WL_DSB(ish);
     WL_ISB();
     *(volatile uint64_t *)pte = (desc & ~WL_PTE_ADDR_MASK) | new_pa;

@@ -20,7 +20,11 @@
  *              xen_steal_clock).
  * Parameters: runstate=va|pa vmassist=0|1 tasks=N vcpus=N kpti=0|1 ticks=N hz=N work=N
  * desched_us=N remote=0|1. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 struct rs_area {

@@ -19,7 +19,11 @@
  *   stray_bytes - nonzero bytes at the start of the page physically after the first page
  *               (contig=0 only: nothing should ever write there).
  * Parameters: offset=N (1..4096, default 24) contig=0|1 yields=N vmassist=0|1 pa=0|1. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define SPLIT_VA 0xffff800000000000ull   /* TTBR1 half, L0 index 256: outside the linear map */

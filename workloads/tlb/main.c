@@ -11,7 +11,11 @@
  * rounded); total_ns / accesses gives more digits.
  * Parameters: pages=N (default 512) stride=N (bytes, default 4096) s1=4k|2m|1g iters=N
  * (default 4) seed=N s2=any. */
+#if defined(__x86_64__)
+#include "../lib/x86_64/rt.h"
+#else
 #include "../lib/arm64/rt.h"
+#endif
 #include "../lib/xen.h"
 
 #define TLB_VA 0xffff808000000000ull    /* TTBR1 half, L0 index 257, 1 GiB aligned */
