@@ -123,10 +123,13 @@ static int fetch_insn(struct hv_vcpu *v, uint32_t *insn)
 {
     uint8_t b[4];
     int rc;
-    /* A confidential guest's memory is out of reach, but the AArch64 core reports no ISV
-     * syndrome (ISS[24]) for any access: the instruction stands in for the syndrome the
-     * hardware gives a single-register load/store (ARM DDI0487 D17.2.37), so it is read here
-     * regardless, and handle_dabt refuses the forms that would have ISV=0 (writeback). */
+    /* Only reached for ISV = 0: the AArch64 core reports the ISS.ISV syndrome for single-
+     * register loads/stores without writeback exactly as hardware does (ARM DDI0487
+     * D17.2.40), so this is Xen's decode path for the rest (post-indexing, try_handle_mmio ->
+     * decode_instruction). A confidential guest's memory is out of reach of VA/PA copies, but
+     * the instruction word is read regardless (a modelling choice: the hardware-assisted
+     * decode a confidential-VM architecture provides instead); handle_dabt then refuses the
+     * forms Xen cannot emulate. */
     bool conf = v->d->confidential;
     v->d->confidential = false;
     if (v->cpu->sctlr_el1 & 1)
