@@ -312,7 +312,9 @@ static void fp_comi(struct x86_cpu *c, const struct x86_insn *i, bool dbl)
 #define COMI(ins)                                                                          \
     __asm__ volatile("stmxcsr %[h]\n\tldmxcsr %[i]\n\t" ins " %[s], %[d]\n\t"             \
                      "setz %[z]\n\tsetp %[p]\n\tsetc %[cf]\n\tstmxcsr %[o]\n\tldmxcsr %[h]" \
-                     : [h] "+m"(host), [o] "=m"(out), [z] "=q"(z), [p] "=q"(p), [cf] "=q"(cf) \
+                     : [h] "+m"(host), [o] "=m"(out), [z] "=&q"(z), [p] "=&q"(p),        \
+                       [cf] "=&q"(cf) /* early-clobber: written before the last memory  \
+                                         operand (stmxcsr %[o]) is used */              \
                      : [d] "x"(dv), [s] "x"(sv), [i] "m"(in))
     bool u = i->opc == 0x2e;
     if (dbl) {
@@ -388,7 +390,7 @@ static void fp_cvt_gpr(struct x86_cpu *c, const struct x86_insn *i, bool dbl)
 #define CVTO(ins, dst)                                                                     \
     __asm__ volatile("stmxcsr %[h]\n\tldmxcsr %[i]\n\t" ins " %[s], %[d]\n\t"             \
                      "stmxcsr %[o]\n\tldmxcsr %[h]"                                         \
-                     : [d] "=r"(dst), [h] "+m"(host), [o] "=m"(out)                         \
+                     : [d] "=&r"(dst), [h] "+m"(host), [o] "=m"(out) /* early-clobber */  \
                      : [s] "x"(sv), [i] "m"(in))
     bool t = i->opc == 0x2c;
     if (dbl) {
