@@ -61,26 +61,28 @@ static inline uint64_t *set_of(const struct mmu_cache_array *a, uint64_t line)
     return &a->tag[set * a->ways];
 }
 
-/* Hit: move the line to the front (most recent) and return true. */
-static bool array_lookup(struct mmu_cache_array *a, uint64_t line)
+/* Access the line in one array: it becomes the most recent of its set either way; a miss
+ * inserts it and drops the last way (LRU or invalid). Returns true on a hit. (Invalid ways
+ * hold 0, never a key: the search need not stop at them.) */
+static inline bool array_access(struct mmu_cache_array *a, uint64_t line)
 {
     uint64_t *s = set_of(a, line), key = line + 1;
-    for (unsigned w = 0; w < a->ways && s[w]; w++) {
-        if (s[w] == key) {
-            memmove(s + 1, s, w * sizeof(*s));
-            s[0] = key;
-            return true;
-        }
+    if (s[0] == key)
+        return true;
+    const uint64_t *p = s + 1, *end = s + a->ways;
+    while (p < end && *p != key)
+        p++;
+    bool hit = p < end;
+    /* ways 0..n-1 move one down (on a miss the last way drops out), the line goes first */
+    size_t n = hit ? (size_t)(p - s) : (size_t)(end - s) - 1;
+    if (n <= 4) {
+        for (size_t j = n; j; j--)
+            s[j] = s[j - 1];
+    } else {
+        memmove(s + 1, s, n * sizeof(*s));
     }
-    return false;
-}
-
-/* Insert a missing line as the most recent; the last way (LRU or invalid) is dropped. */
-static void array_fill(struct mmu_cache_array *a, uint64_t line)
-{
-    uint64_t *s = set_of(a, line);
-    memmove(s + 1, s, (a->ways - 1) * sizeof(*s));
-    s[0] = line + 1;
+    s[0] = key;
+    return hit;
 }
 
 unsigned mmu_dcache_access(struct mmu_dcache *c, uint64_t pa, enum mmu_cache_level *where)
@@ -97,13 +99,11 @@ unsigned mmu_dcache_access(struct mmu_dcache *c, uint64_t pa, enum mmu_cache_lev
     c->last_line = c->fast ? line + 1 : 0;
     int hit = 3;
     for (int i = 0; i < 3; i++) {
-        if (array_lookup(&c->lvl[i], line)) {
+        if (array_access(&c->lvl[i], line)) {
             hit = i;
             break;
         }
     }
-    for (int i = 0; i < hit; i++)
-        array_fill(&c->lvl[i], line);
     *where = (enum mmu_cache_level)hit;
     return hit < 3 ? c->lvl[hit].latency : c->dram_latency;
 }

@@ -85,7 +85,8 @@ static int register_ctrs(struct mmu *m, struct sim_stats *s, const char *scope)
 /* ---------------------------------------------------------------- data cache */
 
 /* One line access by `who`; counts the cache counters, returns the latency. */
-static unsigned line_access(struct mmu *m, enum mmu_who who, uint64_t pa, bool walk)
+static inline __attribute__((always_inline)) unsigned
+line_access(struct mmu *m, enum mmu_who who, uint64_t pa, bool walk)
 {
     struct mmu_ctrs *c = &m->c[who];
     enum mmu_cache_level where;
@@ -113,8 +114,8 @@ unsigned mmu_data_access(struct mmu *m, enum mmu_who who, uint64_t pa, unsigned 
     (void)write; /* writes cost what reads cost: see cache.h */
     uint64_t first = pa >> MMU_CACHE_LINE_SHIFT;
     uint64_t last = (pa + (size ? size - 1 : 0)) >> MMU_CACHE_LINE_SHIFT;
-    unsigned cyc = 0;
-    for (uint64_t l = first; l <= last; l++)
+    unsigned cyc = line_access(m, who, pa, false);
+    for (uint64_t l = first + 1; l <= last; l++)
         cyc += line_access(m, who, l << MMU_CACHE_LINE_SHIFT, false);
     (*m->c[who].data_accesses)++;
     *m->c[who].data_cycles += cyc;
@@ -546,6 +547,29 @@ int mmu_x86_xlate(struct mmu *m, enum mmu_who who, const struct mmu_x86_regs *re
     }
     if (paging)
         tlb_fill(m, &tag, la, acc, res);
+    return 0;
+}
+
+int mmu_x86_l1_ticket(struct mmu *m, enum mmu_who who, const struct mmu_x86_regs *regs,
+                      const struct mmu_ept_regs *ept, uint16_t vpid, uint64_t la, unsigned acc,
+                      struct mmu_l1_ticket *t)
+{
+    bool fetch = acc & MMU_ACC_EXEC;
+    struct mmu_tlb *l1 = fetch ? &m->itlb : &m->dtlb;
+    /* As mmu_a64_l1_ticket: mmu_x86_xlate answers a repeat from the L1 TLB (tlb_lookup)
+     * only with CR0.PG = 1; with the fast path on, the MRU entry that matches (tag, la) and
+     * passes hit_ok is found without any state change. */
+    if (!(regs->cr0 & MMU_X86_CR0_PG) || !l1->fast || !l1->mru)
+        return -ENOENT;
+    struct mmu_tlb_tag tag = mmu_x86_tag(regs, ept, vpid);
+    struct hit_check h = {.x86 = true, .x86r = regs, .acc = acc};
+    if (!mmu_tlb_match(l1->mru, &tag, la) || !hit_ok(&h, l1->mru))
+        return -ENOENT;
+    t->gen = &l1->mru->gen;
+    t->gen_val = l1->mru->gen;
+    t->tlb = l1;
+    t->entry = l1->mru;
+    t->hit_ctr = fetch ? m->c[who].itlb_hit : m->c[who].dtlb_hit;
     return 0;
 }
 

@@ -107,6 +107,14 @@ int mmu_a64_l1_ticket(struct mmu *m, enum mmu_who who, const struct mmu_a64_regs
                       enum mmu_a64_regime regime, uint64_t va, unsigned acc,
                       struct mmu_l1_ticket *t);
 
+/* The same for x86: after a successful mmu_x86_xlate(regs, ept, vpid, la, acc) with
+ * CR0.PG = 1, a repeat of the access in the same 4 KB page while the entry and regs (with
+ * ept and vpid) are unchanged is an L1 hit on t->entry (Intel SDM vol. 3A §4.10.2: the TLB
+ * answers without a walk). -ENOENT when no ticket can be given. */
+int mmu_x86_l1_ticket(struct mmu *m, enum mmu_who who, const struct mmu_x86_regs *regs,
+                      const struct mmu_ept_regs *ept, uint16_t vpid, uint64_t la, unsigned acc,
+                      struct mmu_l1_ticket *t);
+
 /* Data side of the same fast path: mmu_data_access(m, who, pa, 1, write) of the line the data
  * cache model accessed last is an L1D hit that changes no cache state (cache.h, last_line)
  * and costs r->latency cycles. When mmu_data_is_rehit(r, pa) is true a core may skip the

@@ -61,7 +61,8 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu_tlb *t, const struct mmu_tlb_tag
         struct mmu_tlb_entry *set = set_of(t, vpn);
         for (unsigned w = 0; w < t->ways; w++) {
             e = &set[w];
-            if (e->valid && e->page_shift == s && e->vpn == vpn && tag_match(e, tag)) {
+            /* the page number first: it rules out nearly every way */
+            if (e->vpn == vpn && e->page_shift == s && e->valid && tag_match(e, tag)) {
                 e->lru = ++t->clock;
                 t->mru = e;
                 *hp = e;
@@ -72,17 +73,14 @@ struct mmu_tlb_entry *mmu_tlb_lookup(struct mmu_tlb *t, const struct mmu_tlb_tag
     return NULL;
 }
 
-/* Do the ranges of a (page_shift sa) and of the new entry overlap, and could one lookup
- * match both (same regime/VMID/EP4TA, and same ASID or either global)? */
-static bool conflicts(const struct mmu_tlb_entry *a, const struct mmu_tlb_entry *n)
+/* Could one lookup match both a and the new entry n (same regime/VMID/EP4TA, and same ASID
+ * or either global)? The ranges are compared by the caller (mmu_tlb_fill). */
+static inline bool tags_conflict(const struct mmu_tlb_entry *a, const struct mmu_tlb_entry *n)
 {
     if (!a->valid || a->tag.regime != n->tag.regime || a->tag.vmid != n->tag.vmid ||
         a->tag.eptp != n->tag.eptp)
         return false;
-    if (!a->global && !n->global && a->tag.asid != n->tag.asid)
-        return false;
-    unsigned s = a->page_shift > n->page_shift ? a->page_shift : n->page_shift;
-    return (a->vpn << a->page_shift) >> s == (n->vpn << n->page_shift) >> s;
+    return a->global || n->global || a->tag.asid == n->tag.asid;
 }
 
 static void drop(struct mmu_tlb *t, struct mmu_tlb_entry *e)
@@ -97,18 +95,24 @@ struct mmu_tlb_entry *mmu_tlb_fill(struct mmu_tlb *t, const struct mmu_tlb_entry
 {
     if (!t->entries)
         return NULL;
-    /* Remove entries that would also match some address of the new one (see tlb.h). */
+    /* Remove entries that would also match some address of the new one (see tlb.h): an
+     * entry of page_shift s overlaps the new range when the two agree above the larger
+     * shift, i.e. vpn >> (n's shift - s) == n->vpn for smaller pages, and
+     * vpn == (n->vpn << n's shift) >> s for larger (or equal) ones. */
     for (uint64_t m = t->shifts; m; m &= m - 1) {
         unsigned s = (unsigned)__builtin_ctzll(m);
         if (s < n->page_shift) {
             /* smaller pages inside the new range may sit in any set: scan all */
+            unsigned d = n->page_shift - s;
             for (unsigned i = 0; i < t->entries; i++)
-                if (t->e[i].page_shift == s && conflicts(&t->e[i], n))
+                if (t->e[i].vpn >> d == n->vpn && t->e[i].page_shift == s &&
+                    tags_conflict(&t->e[i], n))
                     drop(t, &t->e[i]);
         } else {
-            struct mmu_tlb_entry *set = set_of(t, (n->vpn << n->page_shift) >> s);
+            uint64_t vpn = (n->vpn << n->page_shift) >> s;
+            struct mmu_tlb_entry *set = set_of(t, vpn);
             for (unsigned w = 0; w < t->ways; w++)
-                if (set[w].page_shift == s && conflicts(&set[w], n))
+                if (set[w].vpn == vpn && set[w].page_shift == s && tags_conflict(&set[w], n))
                     drop(t, &set[w]);
         }
     }

@@ -67,8 +67,16 @@ void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry 
 /* Cost class of insn as claimed by decode-table line idx (tests). */
 enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn);
 
-/* ---- decoded-instruction cache ---- */
-#define A64_DC_SLOTS 64u
+/* ---- decoded-instruction cache ----
+ * Decoded pages keyed by physical page, A64_DC_SETS sets (PA page mod A64_DC_SETS) of
+ * A64_DC_WAYS ways with LRU replacement (a stamp per page, renewed whenever execution enters
+ * the page). Way 0 of every set is allocated with the CPU, the others when first needed.
+ * (With 64 direct-mapped slots the Linux boot refilled a page every ~11000 instructions:
+ * its kernel text working set is a few hundred pages.) `filter` counts the cached pages
+ * per (PA page mod A64_DC_FILTER), so that a store checks one counter, not a set. */
+#define A64_DC_SETS 64u
+#define A64_DC_WAYS 8u
+#define A64_DC_FILTER 4096u
 #define A64_PAGE_INSNS 1024u
 struct a64_dentry {
     a64_handler h; /* NULL until decoded */
@@ -77,11 +85,14 @@ struct a64_dentry {
     uint16_t cost_taken; /* cycles when npc != pc + 4 (== cost except for branches) */
 };
 struct a64_dpage {
-    uint64_t tag; /* PA >> 12, or UINT64_MAX when empty */
+    uint64_t tag;   /* PA >> 12, or UINT64_MAX when empty */
+    uint64_t stamp; /* LRU: a64_dcache.clock when execution last entered the page */
     struct a64_dentry e[A64_PAGE_INSNS];
 };
 struct a64_dcache {
-    struct a64_dpage page[A64_DC_SLOTS];
+    struct a64_dpage *page[A64_DC_SETS][A64_DC_WAYS]; /* NULL: not allocated yet */
+    uint16_t filter[A64_DC_FILTER];
+    uint64_t clock;
     /* Fetch fast path: the VA page last fetched from, and its decoded page. */
     uint64_t cur_vpage;
     struct a64_dpage *cur;
@@ -95,7 +106,7 @@ static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned l
  * only while the ticket's L1 TLB generation is unchanged, counting what the full path would
  * count. Whatever may change the translation registers empties it (a64_fast_flush): MSR,
  * a PSTATE.PAN change on exception entry/return, reset, and every a64_run entry. */
-#define A64_UTLB_N 64u
+#define A64_UTLB_N 256u
 enum { A64_UT_READ, A64_UT_WRITE, A64_UT_FETCH, A64_UT_KINDS };
 struct a64_utlb_entry {
     uint64_t key;         /* (va >> 12) << 6 | MMU_ACC_* bits; UINT64_MAX when empty */
@@ -114,6 +125,15 @@ struct a64_utlb_entry {
 struct a64_utlb {
     struct a64_utlb_entry e[A64_UT_KINDS][A64_UTLB_N];
 };
+/* Slot of va's page (direct-mapped). 256 slots: with 64 the Linux boot lost two thirds of
+ * its data-side repeats to conflicts (pages 256 KB apart: stacks, per-CPU data, the
+ * linear map against the kernel image); hashing the page number did worse than the plain
+ * index, whose neighbouring pages never collide. */
+static inline unsigned a64_utlb_slot(uint64_t va)
+{
+    uint64_t vpn = va >> SIM_PAGE_SHIFT;
+    return (unsigned)(vpn % A64_UTLB_N);
+}
 static inline uint64_t a64_utlb_key(uint64_t va, unsigned acc)
 {
     return (va >> SIM_PAGE_SHIFT) << 6 | acc;
@@ -235,7 +255,7 @@ static inline unsigned a64_data_acc(const struct a64_cpu *c, unsigned flags)
 static inline struct a64_utlb_entry *a64_utlb_find(struct a64_cpu *c, unsigned kind,
                                                    uint64_t va, unsigned acc)
 {
-    struct a64_utlb_entry *u = &c->utlb->e[kind][(va >> SIM_PAGE_SHIFT) % A64_UTLB_N];
+    struct a64_utlb_entry *u = &c->utlb->e[kind][a64_utlb_slot(va)];
     if (u->key != a64_utlb_key(va, acc) || *u->gen != u->gen_val)
         return NULL;
     return u;
@@ -369,9 +389,9 @@ void a64_dc_invalidate(struct a64_cpu *c, uint64_t pa);
 static inline void a64_dc_store_check(struct a64_cpu *c, uint64_t pa, unsigned len)
 {
     uint64_t pg = pa >> SIM_PAGE_SHIFT, pg2 = (pa + len - 1) >> SIM_PAGE_SHIFT;
-    if (c->dc->page[pg % A64_DC_SLOTS].tag == pg)
+    if (c->dc->filter[pg % A64_DC_FILTER])
         a64_dc_invalidate(c, pa);
-    if (pg2 != pg && c->dc->page[pg2 % A64_DC_SLOTS].tag == pg2)
+    if (pg2 != pg && c->dc->filter[pg2 % A64_DC_FILTER])
         a64_dc_invalidate(c, pa + len - 1);
 }
 

@@ -52,11 +52,12 @@ struct a64_cpu *a64_cpu_create(struct sim_mem *mem, struct sim_stats *stats, con
     c->utlb = calloc(1, sizeof(*c->utlb));
     if (!c->dec || !c->dc || !c->utlb)
         goto oom;
+    for (unsigned i = 0; i < A64_DC_SETS; i++)
+        if (!(c->dc->page[i][0] = malloc(sizeof(struct a64_dpage))))
+            goto oom;
+    a64_flush_decoded(c);
     a64_fast_flush(c);
     c->fast_mem = true;
-    for (unsigned i = 0; i < A64_DC_SLOTS; i++)
-        c->dc->page[i].tag = UINT64_MAX;
-    c->dc->cur = NULL;
     c->st_insns = sim_stats_add(stats, "guest.insns", "count", "guest instructions executed");
     c->st_undef = sim_stats_add(stats, "guest.undef", "count",
                                 "UNDEFINED encodings executed (exception EC=0 taken)");
@@ -94,6 +95,10 @@ void a64_cpu_destroy(struct a64_cpu *c)
         c->mem->code_opaque = NULL;
     }
     a64_decoder_destroy(c->dec);
+    if (c->dc)
+        for (unsigned i = 0; i < A64_DC_SETS; i++)
+            for (unsigned w = 0; w < A64_DC_WAYS; w++)
+                free(c->dc->page[i][w]);
     free(c->dc);
     free(c->utlb);
     free(c);
@@ -163,22 +168,68 @@ void a64_set_cost_model(struct a64_cpu *c, const struct mmu_cpu_model *m)
         a64_flush_decoded(c); /* decoded entries cache the per-instruction cost */
 }
 
-/* ---- decoded-instruction cache ---- */
+/* ---- decoded-instruction cache (a64_internal.h struct a64_dcache) ---- */
+static struct a64_dpage *dc_find(struct a64_dcache *dc, uint64_t pg)
+{
+    struct a64_dpage **set = dc->page[pg % A64_DC_SETS];
+    for (unsigned w = 0; w < A64_DC_WAYS && set[w]; w++)
+        if (set[w]->tag == pg)
+            return set[w];
+    return NULL;
+}
+
+static void dc_drop(struct a64_dcache *dc, struct a64_dpage *p)
+{
+    if (p->tag != UINT64_MAX)
+        dc->filter[p->tag % A64_DC_FILTER]--;
+    p->tag = UINT64_MAX;
+    if (dc->cur == p)
+        dc->cur = NULL;
+}
+
+/* The decoded page for physical page pg, made (empty) if not cached: an empty way, a new
+ * way, or the least recently entered page of the set. */
+static struct a64_dpage *dc_get(struct a64_dcache *dc, uint64_t pg, bool *fresh)
+{
+    struct a64_dpage *p = dc_find(dc, pg);
+    *fresh = !p;
+    if (!p) {
+        struct a64_dpage **set = dc->page[pg % A64_DC_SETS];
+        unsigned w;
+        for (w = 0; w < A64_DC_WAYS && set[w]; w++) {
+            if (set[w]->tag == UINT64_MAX)
+                break;
+            if (!p || set[w]->stamp < p->stamp)
+                p = set[w];
+        }
+        if (w < A64_DC_WAYS && set[w])
+            p = set[w];
+        else if (w < A64_DC_WAYS && (set[w] = malloc(sizeof(struct a64_dpage))))
+            p = set[w]; /* on allocation failure: replace the LRU way (way 0 always exists) */
+        else
+            dc_drop(dc, p);
+        p->tag = pg;
+        dc->filter[pg % A64_DC_FILTER]++;
+        memset(p->e, 0, sizeof(p->e));
+    }
+    p->stamp = ++dc->clock;
+    return p;
+}
+
 void a64_dc_invalidate(struct a64_cpu *c, uint64_t pa)
 {
-    uint64_t pg = pa >> SIM_PAGE_SHIFT;
-    struct a64_dpage *p = &c->dc->page[pg % A64_DC_SLOTS];
-    if (p->tag == pg) {
-        p->tag = UINT64_MAX;
-        if (c->dc->cur == p)
-            c->dc->cur = NULL;
-    }
+    struct a64_dpage *p = dc_find(c->dc, pa >> SIM_PAGE_SHIFT);
+    if (p)
+        dc_drop(c->dc, p);
 }
 
 void a64_flush_decoded(struct a64_cpu *c)
 {
-    for (unsigned i = 0; i < A64_DC_SLOTS; i++)
-        c->dc->page[i].tag = UINT64_MAX;
+    for (unsigned i = 0; i < A64_DC_SETS; i++)
+        for (unsigned w = 0; w < A64_DC_WAYS; w++)
+            if (c->dc->page[i][w])
+                c->dc->page[i][w]->tag = UINT64_MAX;
+    memset(c->dc->filter, 0, sizeof(c->dc->filter));
     c->dc->cur = NULL;
 }
 
@@ -295,7 +346,7 @@ static void utlb_fill(struct a64_cpu *c, unsigned kind, uint64_t va, unsigned ac
     uint8_t *h = NULL;
     if (!dp && !(h = sim_mem_host(c->mem, pa_page, SIM_PAGE_SIZE)))
         return;
-    struct a64_utlb_entry *u = &c->utlb->e[kind][(va >> SIM_PAGE_SHIFT) % A64_UTLB_N];
+    struct a64_utlb_entry *u = &c->utlb->e[kind][a64_utlb_slot(va)];
     if (u->hits && u->hit_ctr)
         *u->hit_ctr += u->hits; /* the evicted entry's pending hits */
     *u = (struct a64_utlb_entry){
@@ -734,12 +785,10 @@ static bool fetch_page(struct a64_cpu *c)
         return false;
     }
     uint64_t pg = x.pa >> SIM_PAGE_SHIFT;
-    struct a64_dpage *p = &c->dc->page[pg % A64_DC_SLOTS];
-    if (p->tag != pg) {
-        p->tag = pg;
-        memset(p->e, 0, sizeof(p->e));
+    bool fresh;
+    struct a64_dpage *p = dc_get(c->dc, pg, &fresh);
+    if (fresh)
         sim_mem_mark_code(c->mem, x.pa);
-    }
     c->dc->cur = p;
     c->dc->cur_vpage = pc >> SIM_PAGE_SHIFT;
     utlb_fill(c, A64_UT_FETCH, pc, acc, x.pa, x.attr, p);
@@ -759,6 +808,7 @@ static inline bool fast_fetch(struct a64_cpu *c, uint64_t pc)
     u->hits++;
     if (u->tlb)
         mmu_tlb_touch(u->tlb, u->tlb_entry);
+    u->dp->stamp = ++c->dc->clock;
     c->dc->cur = u->dp;
     c->dc->cur_vpage = pc >> SIM_PAGE_SHIFT;
     return true;

@@ -49,8 +49,10 @@ static unsigned popcount32(uint32_t x)
 struct a64_dline {
     uint32_t mask, match;
     a64_handler h;
-    unsigned line; /* index into a64_lines */
+    unsigned line;      /* index into a64_lines */
+    unsigned cost_kind; /* cost_kind(line), computed once when the decoder is built */
 };
+static unsigned cost_kind(unsigned idx);
 struct a64_decoder {
     struct a64_dline *bucket[16];
     unsigned n[16];
@@ -70,6 +72,9 @@ struct a64_decoder *a64_decoder_create(uint32_t features)
     struct a64_decoder *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
+    unsigned kinds[A64_NLINES];
+    for (unsigned i = 0; i < A64_NLINES; i++)
+        kinds[i] = cost_kind(i);
     for (unsigned b = 0; b < 16; b++) {
         d->bucket[b] = calloc(A64_NLINES, sizeof(struct a64_dline));
         if (!d->bucket[b]) {
@@ -87,7 +92,7 @@ struct a64_decoder *a64_decoder_create(uint32_t features)
              * still shadows less specific lines) but with the UNDEF handler. */
             a64_handler h = (features >> a64_lines[i].feature) & 1 ? a64_lines[i].handler
                                                                     : a64_h_unalloc;
-            d->bucket[b][d->n[b]++] = (struct a64_dline){mask, match, h, i};
+            d->bucket[b][d->n[b]++] = (struct a64_dline){mask, match, h, i, kinds[i]};
         }
         /* qsort is not stable: sort (index order among equals is irrelevant, the table
          * has no overlapping lines of equal specificity; tests/isa/arm64 checks that). */
@@ -124,8 +129,16 @@ static bool starts(const char *s, const char *prefix)
  * and handler group, plus the load/store direction bits where one line covers both:
  * ARM DDI0487 C4.1.88, register/immediate forms: opc (bits 23:22) == 00 is a store for
  * general registers; for SIMD&FP registers (V = 1) and for pairs, exclusives and the
- * AdvSIMD structure forms bit 22 is L (1 = load). */
-enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn)
+ * AdvSIMD structure forms bit 22 is L (1 = load).
+ * Split in two so that the decoder does the name matching once per table line when it is
+ * built (cost_kind, stored in struct a64_dline) and only the bit test per instruction
+ * (cost_resolve): a cost kind is a class, or one of the two encoding-dependent kinds. */
+enum {
+    COST_KIND_LDST_OPC = A64_COST_NCLASSES, /* general-register forms: V, opc */
+    COST_KIND_LDST_L,                       /* everything else: bit 22 = L */
+};
+
+static unsigned cost_kind(unsigned idx)
 {
     if (idx >= A64_NLINES)
         return A64_COST_ALU;
@@ -152,17 +165,30 @@ enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn)
     if (starts(n, "cas") || starts(n, "swp") || starts(n, "prfm") || starts(n, "ldr_lit") ||
         starts(n, "ldrsw_lit") || starts(n, "ldapr"))
         return A64_COST_LOAD;
-    if (starts(n, "ldst_")) {
-        bool v = A64_BIT(insn, 26);
-        if (!v)
-            return A64_BITS(insn, 23, 22) == 0 ? A64_COST_STORE : A64_COST_LOAD;
-        return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
-    }
+    if (starts(n, "ldst_"))
+        return COST_KIND_LDST_OPC;
     if (starts(n, "st") && !strchr(n, '_'))
         return A64_COST_STORE; /* stxr, stlxr, stxp, stlxp, stlr, st1... */
     if (starts(n, "ld") && !strchr(n, '_') && l->handler == a64_h_atomic)
         return A64_COST_LOAD;
-    return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
+    return COST_KIND_LDST_L;
+}
+
+static inline enum a64_cost_class cost_resolve(unsigned kind, uint32_t insn)
+{
+    if (kind == COST_KIND_LDST_OPC) {
+        if (!A64_BIT(insn, 26))
+            return A64_BITS(insn, 23, 22) == 0 ? A64_COST_STORE : A64_COST_LOAD;
+        return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
+    }
+    if (kind == COST_KIND_LDST_L)
+        return A64_BIT(insn, 22) ? A64_COST_LOAD : A64_COST_STORE;
+    return (enum a64_cost_class)kind;
+}
+
+enum a64_cost_class a64_cost_class_of(unsigned idx, uint32_t insn)
+{
+    return cost_resolve(cost_kind(idx), insn);
 }
 
 /* MSR (register) and MSR (immediate) may change what translations depend on (SCTLR_EL1,
@@ -230,7 +256,7 @@ void a64_decode_entry(const struct a64_cpu *c, uint32_t insn, struct a64_dentry 
     e->cost = e->cost_taken = c->cost[A64_COST_ALU];
     for (unsigned i = 0, n = d->n[b]; i < n; i++) {
         if ((insn & l[i].mask) == l[i].match) {
-            enum a64_cost_class k = a64_cost_class_of(l[i].line, insn);
+            enum a64_cost_class k = cost_resolve(l[i].cost_kind, insn);
             e->h = l[i].h;
             e->h = specialise(e->h, insn);
             e->cost = c->cost[k];

@@ -57,12 +57,16 @@ static inline uint64_t ones(unsigned n)
     return n >= 64 ? UINT64_MAX : (1ull << n) - 1;
 }
 
-static uint64_t replicate(uint64_t elem, unsigned esize)
+/* Replicate (ARM DDI0487 J1 shared/functions/common/Replicate) of an esize-bit element
+ * (esize a power of two, 2..64, elem < 2^esize) to 64 bits: one multiplication by the
+ * pattern with a 1 at the bottom of every element (no carries between elements). */
+static inline uint64_t replicate(uint64_t elem, unsigned esize)
 {
-    uint64_t r = 0;
-    for (unsigned i = 0; i < 64; i += esize)
-        r |= elem << i;
-    return r;
+    static const uint64_t bottoms[7] = {
+        UINT64_MAX,         0x5555555555555555ull, 0x1111111111111111ull, 0x0101010101010101ull,
+        0x0001000100010001ull, 0x0000000100000001ull, 1,
+    };
+    return elem * bottoms[__builtin_ctz(esize) % 7];
 }
 
 /* DecodeBitMasks (ARM DDI0487 J1 aarch64/instrs/integer/bitmasks). false = UNDEFINED. */
@@ -84,7 +88,9 @@ static bool decode_bit_masks(unsigned immn, unsigned imms, unsigned immr, bool i
     unsigned s = imms & levels, r = immr & levels;
     unsigned d = (s - r) & levels;
     uint64_t welem = ones(s + 1), telem = ones(d + 1);
-    *wmask = replicate(ror(welem, r, esize), esize) & ones(datasize);
+    /* ROR of an esize-bit element by r < esize (no modulo needed) */
+    uint64_t rot = r ? ((welem >> r) | (welem << (esize - r))) & ones(esize) : welem;
+    *wmask = replicate(rot, esize) & ones(datasize);
     *tmask = replicate(telem, esize) & ones(datasize);
     return true;
 }
