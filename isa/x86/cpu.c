@@ -25,6 +25,10 @@
  * one decoded entry per byte offset, valid while its generation equals the page's. An
  * instruction that crosses a page boundary is decoded afresh every time (never cached). */
 #define X86_DC_SLOTS 64u
+/* Build-time default of x86_cpu.fast_mem (verification builds compare against 0). */
+#ifndef X86_FAST_MEM_DEFAULT
+#define X86_FAST_MEM_DEFAULT 1
+#endif
 struct x86_dent {
     struct x86_insn insn;
     uint32_t gen;
@@ -38,6 +42,160 @@ struct x86_dcache {
     struct x86_dpage page[X86_DC_SLOTS];
 };
 
+/* ---- core micro-TLB (docs/model.md "Fast paths"): direct-mapped host-pointer entries for
+ * loads, stores and fetches, keyed by linear page. An entry is made after a successful
+ * full-path translation of a single-page access to RAM when the MMU issues a ticket
+ * (mmu_x86_l1_ticket): the L1 TLB entry that answered is its MRU entry, matches and passes
+ * the permission check, so a repeat is an L1 TLB hit on it (Intel SDM vol. 3A §4.10.2). It
+ * answers while that entry's generation is unchanged and the translation state it was
+ * issued under (CR0, CR3, CR4, EFER, CPL, RFLAGS.AC, VPID, EPT) is unchanged; it is emptied
+ * on any change of that state, at reset and at every x86_run entry (the hypervisor model
+ * runs between runs). A hit does what the L1 hit does (mmu_tlb_touch, one hit counted) and
+ * charges the data-cache access as the full path does. */
+#define X86_UTLB_N 16u
+enum { UT_READ, UT_WRITE, UT_FETCH, UT_NKIND };
+struct x86_utlb_ent {
+    uint64_t vpage;            /* la >> 12, UINT64_MAX = empty */
+    uint64_t pa;               /* physical address of the page */
+    uint8_t *host;             /* host pointer of the page (RAM) */
+    struct mmu_l1_ticket t;
+};
+struct x86_xkey {              /* the translation state the entries were made under */
+    uint64_t cr0, cr3, cr4, efer, ac, eptp;
+    const void *ept, *mmu, *vmx;
+    unsigned cpl;
+    int who;
+    uint16_t vpid;
+};
+struct x86_utlb {
+    struct x86_utlb_ent e[UT_NKIND][X86_UTLB_N];
+    struct x86_xkey key;
+    struct mmu_data_rehit rh;  /* of c->mmu and c->who, made by utlb_enter */
+    bool want;                 /* fast path wanted in this run (fast_mem, an mmu) */
+    bool live;                 /* entries may be made: key is the state at the last boundary */
+};
+
+static struct x86_xkey xkey_now(const struct x86_cpu *c)
+{
+    const struct mmu_ept_regs *ept = x86_vmx_ept(c);
+    return (struct x86_xkey){
+        .cr0 = c->cr0, .cr3 = c->cr3, .cr4 = c->cr4, .efer = c->efer,
+        .ac = c->rflags & X86_AC, .eptp = ept ? ept->eptp : 0, .ept = ept, .mmu = c->mmu,
+        .vmx = c->vmx, .cpl = c->cpl, .who = c->who, .vpid = c->vpid,
+    };
+}
+
+/* Is the current state the one recorded in k? (Most likely-to-change fields first.) */
+static inline bool xkey_current(const struct x86_cpu *c, const struct x86_xkey *k)
+{
+    if (c->cr3 != k->cr3 || c->cpl != k->cpl || ((c->rflags & X86_AC) != k->ac) ||
+        c->cr0 != k->cr0 || c->cr4 != k->cr4 || c->efer != k->efer || c->vmx != k->vmx ||
+        c->vpid != k->vpid || c->mmu != k->mmu || c->who != k->who)
+        return false;
+    if (!c->vmx)
+        return true;
+    const struct mmu_ept_regs *ept = x86_vmx_ept(c);
+    return ept == k->ept && (ept ? ept->eptp : 0) == k->eptp;
+}
+
+static void utlb_flush(struct x86_cpu *c)
+{
+    for (unsigned k = 0; k < UT_NKIND; k++)
+        for (unsigned n = 0; n < X86_UTLB_N; n++)
+            c->utlb->e[k][n].vpage = UINT64_MAX;
+}
+
+/* The entry answering an access of `kind` to the page of la, or NULL (full path). A hit
+ * counts the L1 TLB hit and touches the entry as the L1 lookup does. */
+static inline struct x86_utlb_ent *utlb_find(struct x86_cpu *c, unsigned kind, uint64_t la)
+{
+    struct x86_utlb *u = c->utlb;
+    uint64_t vp = la >> SIM_PAGE_SHIFT;
+    struct x86_utlb_ent *e = &u->e[kind][vp % X86_UTLB_N];
+    if (e->vpage != vp)
+        return NULL;
+    if (*e->t.gen != e->t.gen_val) {
+        e->vpage = UINT64_MAX;
+        return NULL;
+    }
+    mmu_tlb_touch(e->t.tlb, e->t.entry);
+    (*e->t.hit_ctr)++;
+    return e;
+}
+
+/* After a successful full-path translation of la for kind with regs r. */
+static void utlb_fill(struct x86_cpu *c, unsigned kind, uint64_t la, unsigned acc,
+                      const struct mmu_x86_regs *r, uint64_t pa)
+{
+    struct x86_utlb *u = c->utlb;
+    struct mmu_l1_ticket t;
+    if (!u->live)
+        return; /* outside x86_run, or within an event delivery / far return */
+    if (mmu_x86_l1_ticket(c->mmu, (enum mmu_who)c->who, r, x86_vmx_ept(c), c->vpid, la, acc, &t))
+        return;
+    uint64_t pg = pa & ~(uint64_t)(SIM_PAGE_SIZE - 1);
+    uint8_t *h = sim_mem_host(c->mem, pg, SIM_PAGE_SIZE);
+    if (!h)
+        return; /* MMIO or a partial RAM page: always the full path */
+    uint64_t vp = la >> SIM_PAGE_SHIFT;
+    u->e[kind][vp % X86_UTLB_N] = (struct x86_utlb_ent){.vpage = vp, .pa = pg, .host = h, .t = t};
+}
+
+/* The data-cache access of a micro-TLB hit: mmu_data_access, or a repeat of the last line
+ * counted inline (mmu.h mmu_data_is_rehit: an L1D hit that changes no cache state). */
+static inline void fast_data_cost(struct x86_cpu *c, uint64_t pa, unsigned size, bool write)
+{
+    const struct mmu_data_rehit *rh = &c->utlb->rh;
+    if ((pa & ((1u << MMU_CACHE_LINE_SHIFT) - 1)) + size <= (1u << MMU_CACHE_LINE_SHIFT) &&
+        mmu_data_is_rehit(rh, pa)) {
+        (*rh->accesses)++;
+        (*rh->l1d_hit)++;
+        (*rh->data_accesses)++;
+        *rh->data_cycles += rh->latency;
+        c->cycles += rh->latency;
+    } else {
+        c->cycles += mmu_data_access(c->mmu, (enum mmu_who)c->who, pa, size, write);
+    }
+}
+
+/* Entering x86_run: the hypervisor model may have changed anything. */
+static void utlb_enter(struct x86_cpu *c)
+{
+    struct x86_utlb *u = c->utlb;
+    utlb_flush(c);
+    u->live = false;
+    u->want = c->fast_mem && c->mmu;
+    if (u->want) /* (re)made every time: the mmu may be a new one at the same address */
+        mmu_data_rehit_init(c->mmu, (enum mmu_who)c->who, &u->rh);
+}
+
+/* Leaving x86_run, and on entry to an event delivery or a far return (which change CPL,
+ * CS and RFLAGS.AC between their own accesses): empty, and make no entries until the next
+ * instruction boundary. */
+static void utlb_suspend(struct x86_cpu *c)
+{
+    if (c->utlb->live) {
+        utlb_flush(c);
+        c->utlb->live = false;
+    }
+}
+
+/* Every instruction boundary: the entries were made under the translation state recorded
+ * at the previous boundary; instructions that change it (MOV CR, WRMSR EFER, STAC/CLAC,
+ * POPF, SYSCALL/SYSRET, VM exits) make no access after the change, so this check is
+ * enough between boundaries (deliveries and far returns suspend the micro-TLB). */
+static inline void utlb_boundary(struct x86_cpu *c)
+{
+    struct x86_utlb *u = c->utlb;
+    if (!u->want)
+        return;
+    if (u->live && xkey_current(c, &u->key))
+        return;
+    utlb_flush(c);
+    u->key = xkey_now(c);
+    u->live = true;
+}
+
 static void dc_invalidate(struct x86_cpu *c, uint64_t pa)
 {
     uint64_t pg = pa >> SIM_PAGE_SHIFT;
@@ -46,6 +204,24 @@ static void dc_invalidate(struct x86_cpu *c, uint64_t pa)
         p->tag = UINT64_MAX;
         p->gen++;
     }
+}
+
+/* A core store of n bytes at pa into a decoded page: only the entries that may overlap the
+ * stored bytes (those starting up to 14 bytes before them) are dropped, so data next to code
+ * in one page does not cost a re-decode of the whole page. Instructions that cross a page
+ * are never cached, so nothing in the previous page can overlap. */
+static void dc_invalidate_bytes(struct x86_cpu *c, uint64_t pa, unsigned n)
+{
+    uint64_t pg = pa >> SIM_PAGE_SHIFT;
+    struct x86_dpage *p = &c->dc->page[pg % X86_DC_SLOTS];
+    if (p->tag != pg || !p->ent)
+        return;
+    unsigned off = (unsigned)(pa & (SIM_PAGE_SIZE - 1));
+    unsigned lo = off > 14 ? off - 14 : 0, hi = off + n;
+    if (hi > SIM_PAGE_SIZE)
+        hi = SIM_PAGE_SIZE;
+    for (unsigned k = lo; k < hi; k++)
+        p->ent[k].insn.fn = NULL;
 }
 
 static void code_write_cb(void *opaque, uint64_t pa)
@@ -73,8 +249,11 @@ struct x86_cpu *x86_cpu_create(struct sim_mem *mem, struct sim_stats *stats, uin
         goto oom;
     c->mem = mem;
     c->dc = calloc(1, sizeof(*c->dc));
-    if (!c->dc)
+    c->utlb = calloc(1, sizeof(*c->utlb));
+    if (!c->dc || !c->utlb)
         goto oom;
+    c->fast_mem = X86_FAST_MEM_DEFAULT;
+    utlb_flush(c);
     for (unsigned k = 0; k < X86_DC_SLOTS; k++)
         c->dc->page[k].tag = UINT64_MAX;
     c->st_insns = sim_stats_add(stats, "guest.insns", "count", "guest instructions executed");
@@ -88,7 +267,10 @@ struct x86_cpu *x86_cpu_create(struct sim_mem *mem, struct sim_stats *stats, uin
                                       "cycles spent halted (HLT) waiting for an interrupt");
     if (!c->st_insns || !c->st_undef || !c->st_exc || !c->st_irq || !c->st_halt_cycles)
         goto oom;
-    c->features = features & X86_FEAT_ALL;
+    /* BMI1 is not offered: its VEX-encoded instructions (ANDN, BEXTR, BLSI, BLSMSK, BLSR)
+     * are not decoded, so CPUID.7.0:EBX[3] stays 0 and F3 0F BC runs as BSF, as on a CPU
+     * without BMI1 (SDM vol. 2 TZCNT: "executed as BSF" when TZCNT is not supported). */
+    c->features = features & X86_FEAT_ALL & ~(uint32_t)X86_FEAT_BMI1;
     c->maxphyaddr = 46;
     c->cpu_hz = 1000000000ull;
     x86_set_cost_model(c, NULL);
@@ -117,6 +299,7 @@ void x86_cpu_destroy(struct x86_cpu *c)
         for (unsigned k = 0; k < X86_DC_SLOTS; k++)
             free(c->dc->page[k].ent);
     free(c->dc);
+    free(c->utlb);
     free(c);
 }
 
@@ -135,6 +318,12 @@ static void reset_common(struct x86_cpu *c)
     c->gdtr.limit = c->idtr.limit = 0;
     c->cpl = 0;
     c->mxcsr = 0x1f80; /* power-up value (SDM vol. 1 §10.2.3.1) */
+    /* x87 control/status/tag as after FNINIT (SDM vol. 1 §8.1.5, Table 8-1: FCW 037FH, all
+     * exceptions masked; TAG empty): firmware (and Xen's fpu_init, FCW_DEFAULT) runs FNINIT
+     * before a guest starts, unlike the 0040H hardware power-up value. */
+    c->fpu_fcw = 0x37f;
+    c->fpu_fsw = 0;
+    c->fpu_ftw = 0;
     memset(c->dr, 0, sizeof(c->dr));
     c->dr6 = 0xffff0ff0ull; /* SDM vol. 3B §18.2.3 */
     c->dr7 = 0x400;
@@ -153,6 +342,7 @@ static void reset_common(struct x86_cpu *c)
     c->fault = false;
     c->delivering = 0;
     memset(&c->exc, 0, sizeof(c->exc));
+    utlb_flush(c);
     if (c->lapic)
         x86_lapic_update(c);
 }
@@ -162,7 +352,9 @@ void x86_cpu_reset64(struct x86_cpu *c, uint64_t rip)
     reset_common(c);
     c->rip = rip;
     c->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
-    c->cr4 = MMU_X86_CR4_PAE;
+    /* Bare mode starts where an OS would have enabled SSE: CR4.OSFXSR | OSXMMEXCPT (bits 9,
+     * 10; SDM vol. 3A §13.1.3), so a bare guest may use SSE/SSE2 without a CR4 write. */
+    c->cr4 = MMU_X86_CR4_PAE | 1ull << 9 | 1ull << 10;
     c->efer = MMU_X86_EFER_LME | MMU_X86_EFER_LMA | MMU_X86_EFER_NXE;
     x86_seg_flat(&c->seg[X86_SEG_CS], 0x08, true, true, 0);
     x86_seg_flat(&c->seg[X86_SEG_SS], 0x10, false, false, 0);
@@ -256,8 +448,9 @@ static bool canonical(uint64_t la)
     return (uint64_t)((int64_t)(la << 16) >> 16) == la;
 }
 
-/* The one translation point: linear -> physical for a fetch, load or store. */
-static int xlate(struct x86_cpu *c, uint64_t la, unsigned acc, uint64_t *pa)
+/* The one translation point: linear -> physical for a fetch, load or store. kind: the
+ * micro-TLB array to fill after success (UT_*), or -1. */
+static int xlate(struct x86_cpu *c, uint64_t la, unsigned acc, uint64_t *pa, int kind)
 {
     if (c->code_bits == 64 && !canonical(la)) {
         x86_raise(c, X86_EXC_GP, true, 0);
@@ -276,6 +469,8 @@ static int xlate(struct x86_cpu *c, uint64_t la, unsigned acc, uint64_t *pa)
                            &res, &c->cycles);
     if (rc == 0) {
         *pa = res.oa;
+        if (kind >= 0 && c->fast_mem)
+            utlb_fill(c, (unsigned)kind, la, acc, &r, res.oa);
         return 0;
     }
     if (c->vmx && x86_vmx_xlate_fault(c, la, rc, &res))
@@ -321,8 +516,23 @@ static int mref_get(struct x86_cpu *c, uint64_t la, unsigned size, bool write, u
     unsigned room = (unsigned)(SIM_PAGE_SIZE - (la & (SIM_PAGE_SIZE - 1)));
     r->size = size;
     r->n0 = size <= room ? size : room;
+    r->host = NULL;
+    int kind = -1;
+    if (r->n0 == size && !extra) {
+        kind = write ? UT_WRITE : UT_READ;
+        struct x86_utlb_ent *e = utlb_find(c, (unsigned)kind, la);
+        if (e) {
+            unsigned off = (unsigned)(la & (SIM_PAGE_SIZE - 1));
+            r->pa[0] = e->pa + off;
+            r->pa[1] = 0;
+            r->host = e->host + off;
+            fast_data_cost(c, r->pa[0], size, write);
+            c->cycles += write ? c->cost_store : c->cost_load;
+            return 0;
+        }
+    }
     uint8_t *h;
-    if (xlate(c, la, acc, &r->pa[0]) || phys_check(c, r->pa[0], r->n0, &h))
+    if (xlate(c, la, acc, &r->pa[0], kind) || phys_check(c, r->pa[0], r->n0, &h))
         return -1;
     r->pa[1] = 0;
     if (r->n0 < size) {
@@ -330,7 +540,7 @@ static int mref_get(struct x86_cpu *c, uint64_t la, unsigned size, bool write, u
         uint64_t la2 = la + r->n0;
         if (c->code_bits != 64)
             la2 &= 0xffffffffull;
-        if (xlate(c, la2, acc, &r->pa[1]) || phys_check(c, r->pa[1], size - r->n0, &h2))
+        if (xlate(c, la2, acc, &r->pa[1], -1) || phys_check(c, r->pa[1], size - r->n0, &h2))
             return -1;
     }
     if (c->mmu) {
@@ -375,10 +585,13 @@ static void phys_write(struct x86_cpu *c, uint64_t pa, unsigned n, uint64_t v)
     if (h) {
         memcpy(h, &v, n);
         uint64_t pg = pa >> SIM_PAGE_SHIFT, pg2 = (pa + n - 1) >> SIM_PAGE_SHIFT;
-        if (c->dc->page[pg % X86_DC_SLOTS].tag == pg)
-            dc_invalidate(c, pa);
-        if (pg2 != pg && c->dc->page[pg2 % X86_DC_SLOTS].tag == pg2)
-            dc_invalidate(c, pa + n - 1);
+        if (pg2 == pg) {
+            dc_invalidate_bytes(c, pa, n);
+        } else {
+            unsigned n0 = (unsigned)(SIM_PAGE_SIZE - (pa & (SIM_PAGE_SIZE - 1)));
+            dc_invalidate_bytes(c, pa, n0);
+            dc_invalidate_bytes(c, pa + n0, n - n0);
+        }
         return;
     }
     if (n == 1 || n == 2 || n == 4 || n == 8) {
@@ -391,6 +604,11 @@ static void phys_write(struct x86_cpu *c, uint64_t pa, unsigned n, uint64_t v)
 
 uint64_t x86_mref_read(struct x86_cpu *c, const struct x86_mref *r)
 {
+    if (r->host) {
+        uint64_t v = 0;
+        memcpy(&v, r->host, r->size); /* little-endian host */
+        return v;
+    }
     uint64_t v = phys_read(c, r->pa[0], r->n0);
     if (r->n0 < r->size)
         v |= phys_read(c, r->pa[1], r->size - r->n0) << (8 * r->n0);
@@ -399,6 +617,12 @@ uint64_t x86_mref_read(struct x86_cpu *c, const struct x86_mref *r)
 
 void x86_mref_write(struct x86_cpu *c, const struct x86_mref *r, uint64_t val)
 {
+    if (r->host) {
+        /* as phys_write: the store lies in one page */
+        memcpy(r->host, &val, r->size);
+        dc_invalidate_bytes(c, r->pa[0], r->size);
+        return;
+    }
     phys_write(c, r->pa[0], r->n0, val & x86_mask(r->n0));
     if (r->n0 < r->size)
         phys_write(c, r->pa[1], r->size - r->n0, val >> (8 * r->n0));
@@ -591,6 +815,7 @@ static bool deliver_real(struct x86_cpu *c, unsigned vec, uint64_t ret)
 static bool deliver_once(struct x86_cpu *c, unsigned vec, enum x86_event_kind kind, bool has_err,
                          uint32_t err, uint64_t ret)
 {
+    utlb_suspend(c);
     bool ext = kind != X86_EV_SOFTINT;
     uint32_t idt_ec = vec * 8u + 2 + (ext ? 1 : 0);
     c->fault = false;
@@ -736,6 +961,7 @@ static bool deliver_once(struct x86_cpu *c, unsigned vec, enum x86_event_kind ki
 static void deliver(struct x86_cpu *c, unsigned vec, enum x86_event_kind kind, bool has_err,
                     uint32_t err, uint64_t ret)
 {
+    utlb_suspend(c);
     if (kind == X86_EV_EXTINT)
         (*c->st_irq)++;
     else
@@ -828,6 +1054,7 @@ static int stack_read(struct x86_cpu *c, uint64_t sp, unsigned size, uint64_t *v
  * and virtual-8086 returns are not modelled (#GP(0)). */
 int x86_far_return(struct x86_cpu *c, unsigned osz, bool iret, uint16_t imm)
 {
+    utlb_suspend(c);
     uint64_t sp = c->gpr[X86_RSP], v[5] = {0};
     unsigned npop = iret ? 3 : 2;
     for (unsigned k = 0; k < npop; k++)
@@ -921,7 +1148,10 @@ static const struct x86_insn *fetch(struct x86_cpu *c, struct x86_insn *tmp)
         }
         la = (la + c->seg[X86_SEG_CS].base) & 0xffffffffull;
     }
-    if (xlate(c, la, MMU_ACC_EXEC, &pa))
+    struct x86_utlb_ent *e = utlb_find(c, UT_FETCH, la);
+    if (e)
+        pa = e->pa + (la & (SIM_PAGE_SIZE - 1));
+    else if (xlate(c, la, MMU_ACC_EXEC, &pa, UT_FETCH))
         return NULL;
     uint64_t pg = pa >> SIM_PAGE_SHIFT;
     unsigned off = (unsigned)(pa & (SIM_PAGE_SIZE - 1));
@@ -944,7 +1174,7 @@ static const struct x86_insn *fetch(struct x86_cpu *c, struct x86_insn *tmp)
         uint64_t la2 = la + n;
         if (c->code_bits != 64)
             la2 &= 0xffffffffull;
-        if (xlate(c, la2, MMU_ACC_EXEC, &pa2) || phys_check(c, pa2, 15 - n, &h))
+        if (xlate(c, la2, MMU_ACC_EXEC, &pa2, -1) || phys_check(c, pa2, 15 - n, &h))
             return NULL;
         for (unsigned k = n; k < 15; k++)
             buf[k] = (uint8_t)phys_read(c, pa2 + (k - n), 1);
@@ -997,7 +1227,7 @@ static bool halt_wait(struct x86_cpu *c)
     return true;
 }
 
-enum x86_stop x86_run(struct x86_cpu *c, uint64_t max_insns)
+static enum x86_stop run_loop(struct x86_cpu *c, uint64_t max_insns)
 {
     c->stop = X86_STOP_NONE;
     uint64_t done = 0;
@@ -1029,6 +1259,7 @@ enum x86_stop x86_run(struct x86_cpu *c, uint64_t max_insns)
         }
         struct x86_insn tmp;
         c->fault = false;
+        utlb_boundary(c);
         const struct x86_insn *i = fetch(c, &tmp);
         if (i) {
             c->nrip = c->rip + i->len;
@@ -1064,6 +1295,14 @@ enum x86_stop x86_run(struct x86_cpu *c, uint64_t max_insns)
     }
     c->stop = X86_STOP_MAX_INSNS;
     return c->stop;
+}
+
+enum x86_stop x86_run(struct x86_cpu *c, uint64_t max_insns)
+{
+    utlb_enter(c);
+    enum x86_stop st = run_loop(c, max_insns);
+    utlb_suspend(c);
+    return st;
 }
 
 /* ---- state dump ---- */

@@ -68,7 +68,7 @@ enum {
 /* CPU features the decoder and CPUID honour (x86.def feature column). */
 #define X86_FEAT_POPCNT (1u << 0)
 #define X86_FEAT_LZCNT (1u << 1)
-#define X86_FEAT_BMI1 (1u << 2)
+#define X86_FEAT_BMI1 (1u << 2)    /* not offered: x86_cpu_create drops it (no VEX decode) */
 #define X86_FEAT_CX16 (1u << 3)
 #define X86_FEAT_MOVBE (1u << 4)   /* CPUID.1:ECX[22] */
 #define X86_FEAT_RDRAND (1u << 5)  /* CPUID.1:ECX[30], RDRAND; RDSEED: CPUID.7.0:EBX[18] */
@@ -141,6 +141,8 @@ struct x86_lapic {
     uint64_t *st_timer, *st_ipi_sent, *st_ipi_recv, *st_eoi;
 };
 
+struct x86_utlb;
+
 struct x86_cpu {
     /* ---- architectural state ---- */
     uint64_t gpr[16];
@@ -196,6 +198,11 @@ struct x86_cpu {
     /* ---- private ---- */
     struct sim_mem *mem;
     struct x86_dcache *dc;
+    /* Core micro-TLB (cpu.c, docs/model.md "Fast paths"): host pointers for repeated
+     * fetches, loads and stores that count exactly what the L1 TLB hit path counts.
+     * fast_mem = false (or mmu_set_fast_path(mmu, false)) turns it off. */
+    struct x86_utlb *utlb;
+    bool fast_mem;
     uint64_t *st_insns, *st_undef, *st_exc, *st_irq, *st_halt_cycles;
     unsigned undef_reports;
     enum x86_stop stop;
@@ -210,7 +217,7 @@ struct x86_cpu *x86_cpu_create(struct sim_mem *mem, struct sim_stats *stats, uin
                                char *err, size_t errlen);
 void x86_cpu_destroy(struct x86_cpu *c);
 /* 64-bit mode, CPL 0, flat: registers zero, RFLAGS = 0x2, CR0 = PE|PG|ET|WP|NE,
- * CR4 = PAE, EFER = LME|LMA|NXE, CS = 0x08, SS = 0x10, IDTR.limit = 0, rip as given.
+ * CR4 = PAE|OSFXSR|OSXMMEXCPT (SSE usable), EFER = LME|LMA|NXE, x87 FCW = 0x37f, CS = 0x08, SS = 0x10, IDTR.limit = 0, rip as given.
  * CR3 is left as it was (the caller builds the page tables). */
 void x86_cpu_reset64(struct x86_cpu *c, uint64_t rip);
 /* The Xen PVH start state (docs/misc/pvh.pandoc): 32-bit protected mode, paging off, CR0 =

@@ -57,6 +57,7 @@ struct x86_mref {
     uint64_t pa[2];
     unsigned n0;     /* bytes in the first page */
     unsigned size;
+    uint8_t *host;   /* non-NULL: one page of RAM, pa[0] at host (core micro-TLB hit) */
 };
 int x86_mref_get(struct x86_cpu *c, uint64_t la, unsigned size, bool write, struct x86_mref *r);
 uint64_t x86_mref_read(struct x86_cpu *c, const struct x86_mref *r);
@@ -85,6 +86,9 @@ int x86_seg_load_cpl(struct x86_cpu *c, unsigned sreg, uint16_t sel, unsigned cp
 int x86_check_cs(struct x86_cpu *c, uint16_t sel, uint64_t d, unsigned cpl, bool ext);
 void x86_set_cs(struct x86_cpu *c, uint16_t sel, uint64_t d, unsigned cpl);
 void x86_seg_outer_fixup(struct x86_cpu *c);
+/* offset in segment s -> linear, with the limit/type checks outside 64-bit mode */
+int x86_seg_la(struct x86_cpu *c, unsigned s, uint64_t off, unsigned size, bool write,
+               uint64_t *la);
 
 /* lapic.c: the run loop's view. */
 void x86_lapic_update(struct x86_cpu *c);          /* timer expiry, irq_pending, event_at */
@@ -97,6 +101,7 @@ void x86_lapic_set_tpr(struct x86_cpu *c, uint32_t tpr);
 
 /* handlers of x86.def lines whose names the system wrappers call */
 void x86_h_io(struct x86_cpu *c, const struct x86_insn *i);
+void x86_h_strio(struct x86_cpu *c, const struct x86_insn *i);
 void x86_h_popf(struct x86_cpu *c, const struct x86_insn *i);
 void x86_h_hlt(struct x86_cpu *c, const struct x86_insn *i);
 
