@@ -275,11 +275,11 @@ void x86_h_mov(struct x86_cpu *c, const struct x86_insn *i)
 void x86_h_mov_moffs(struct x86_cpu *c, const struct x86_insn *i)
 {
     unsigned size = opsize(i);
-    uint64_t la = i->imm & x86_mask(i->asz);
-    if (i->seg == 4)
-        la += c->fs_base;
-    else if (i->seg == 5)
-        la += c->gs_base;
+    uint64_t la;
+    /* moffs: DS unless overridden, through the segment checks (SDM vol. 2 MOV A0-A3) */
+    if (x86_seg_la(c, i->seg != 7 ? i->seg : X86_SEG_DS, i->imm & x86_mask(i->asz), size,
+                   i->opc >= 0xa2, &la))
+        return;
     if (i->opc <= 0xa1) {
         uint64_t v;
         if (x86_read(c, la, size, &v) == 0)
@@ -824,7 +824,9 @@ void x86_h_bt(struct x86_cpu *c, const struct x86_insn *i)
             /* The bit base is displaced within the address size (SDM vol. 1 §3.7.5:
              * effective addresses wrap at the address size), then the segment base added. */
             int64_t so = sx(off, size);
-            uint64_t sb = src_seg_base(c, i);
+            unsigned sr = i->seg != 7 ? i->seg
+                          : (i->base == X86_RSP || i->base == X86_RBP) ? X86_SEG_SS : X86_SEG_DS;
+            uint64_t sb = c->code_bits == 64 ? src_seg_base(c, i) : x86_seg_base(c, sr);
             la = ((la - sb) + (uint64_t)((so >> (bits == 64 ? 6 : bits == 32 ? 5 : 4)) *
                                          (int64_t)size)) & x86_mask(i->asz);
             la += sb;
@@ -890,6 +892,8 @@ void x86_h_cmpxchg(struct x86_cpu *c, const struct x86_insn *i)
     uint64_t d = e_get(c, i, &e, size), acc = reg_get(c, i, 0, size);
     alu(c, 7, acc, d, size);
     if (acc == d) {
+        /* rAX is not written on success (SDM vol. 2 CMPXCHG "Operation"), so a 32-bit
+         * CMPXCHG keeps RAX[63:32]: only written registers zero-extend (vol. 1 §3.4.1.1). */
         e_put(c, i, &e, size, reg_get(c, i, i->reg, size));
     } else {
         /* The destination is written back unchanged (SDM vol. 2 CMPXCHG), then rAX. */
@@ -948,6 +952,19 @@ static uint64_t src_seg_base(const struct x86_cpu *c, const struct x86_insn *i)
     return i->seg == 4 ? c->fs_base : i->seg == 5 ? c->gs_base : 0;
 }
 
+/* String operands (SDM vol. 1 §3.7.5, vol. 2 MOVS): the source DS:rSI (segment override
+ * allowed), the destination ES:rDI (no override), through x86_seg_la's checks. */
+static int str_src(struct x86_cpu *c, const struct x86_insn *i, uint64_t si, unsigned size,
+                   uint64_t *la)
+{
+    return x86_seg_la(c, i->seg != 7 ? i->seg : X86_SEG_DS, si, size, false, la);
+}
+
+static int str_dst(struct x86_cpu *c, uint64_t di, unsigned size, bool write, uint64_t *la)
+{
+    return x86_seg_la(c, X86_SEG_ES, di, size, write, la);
+}
+
 /* kind: 0 movs, 1 cmps, 2 stos, 3 lods, 4 scas. */
 static void string_op(struct x86_cpu *c, const struct x86_insn *i, unsigned kind)
 {
@@ -958,34 +975,36 @@ static void string_op(struct x86_cpu *c, const struct x86_insn *i, unsigned kind
     for (;;) {
         if (rep && (c->gpr[X86_RCX] & am) == 0)
             return;
-        uint64_t si = c->gpr[X86_RSI] & am, di = c->gpr[X86_RDI] & am, a, b;
+        uint64_t si = c->gpr[X86_RSI] & am, di = c->gpr[X86_RDI] & am, a, b, sl, dl;
         switch (kind) {
         case 0:
-            if (x86_read(c, si + src_seg_base(c, i), size, &a) || x86_write(c, di, size, a))
+            if (str_src(c, i, si, size, &sl) || x86_read(c, sl, size, &a) ||
+                str_dst(c, di, size, true, &dl) || x86_write(c, dl, size, a))
                 return;
             areg_set(c, X86_RSI, asz, si + (uint64_t)step);
             areg_set(c, X86_RDI, asz, di + (uint64_t)step);
             break;
         case 1:
-            if (x86_read(c, si + src_seg_base(c, i), size, &a) || x86_read(c, di, size, &b))
+            if (str_src(c, i, si, size, &sl) || x86_read(c, sl, size, &a) ||
+                str_dst(c, di, size, false, &dl) || x86_read(c, dl, size, &b))
                 return;
             alu(c, 7, a, b, size);
             areg_set(c, X86_RSI, asz, si + (uint64_t)step);
             areg_set(c, X86_RDI, asz, di + (uint64_t)step);
             break;
         case 2:
-            if (x86_write(c, di, size, reg_get(c, i, 0, size)))
+            if (str_dst(c, di, size, true, &dl) || x86_write(c, dl, size, reg_get(c, i, 0, size)))
                 return;
             areg_set(c, X86_RDI, asz, di + (uint64_t)step);
             break;
         case 3:
-            if (x86_read(c, si + src_seg_base(c, i), size, &a))
+            if (str_src(c, i, si, size, &sl) || x86_read(c, sl, size, &a))
                 return;
             reg_set(c, i, 0, size, a);
             areg_set(c, X86_RSI, asz, si + (uint64_t)step);
             break;
         default:
-            if (x86_read(c, di, size, &b))
+            if (str_dst(c, di, size, false, &dl) || x86_read(c, dl, size, &b))
                 return;
             alu(c, 7, reg_get(c, i, 0, size), b, size);
             areg_set(c, X86_RDI, asz, di + (uint64_t)step);
@@ -1062,9 +1081,9 @@ void x86_h_io(struct x86_cpu *c, const struct x86_insn *i)
 }
 
 /* INS (6C/6D) and OUTS (6E/6F) with REP (SDM vol. 2 INS/INSB/INSW/INSD, OUTS): port DX,
- * ES:rDI destination / DS:rSI source (FS/GS overrides honoured for OUTS), DF steps. An INS
+ * ES:rDI destination / DS:rSI source (segment override allowed for OUTS), DF steps. An INS
  * translates the destination before the port is read, so a fault loses no input. I/O
- * permission (CPL > IOPL) is not checked here: CPL 0 code only. */
+ * permission (CPL > IOPL, TSS bitmap) is checked by the caller, x86_h_sys_strio (sys.c). */
 void x86_h_strio(struct x86_cpu *c, const struct x86_insn *i)
 {
     if (c->vmx && x86_vmx_intercept(c, i))
@@ -1078,15 +1097,15 @@ void x86_h_strio(struct x86_cpu *c, const struct x86_insn *i)
         if (i->rep && (c->gpr[X86_RCX] & am) == 0)
             return;
         if (out) {
-            uint64_t si = c->gpr[X86_RSI] & am, v;
-            if (x86_read(c, si + src_seg_base(c, i), size, &v))
+            uint64_t si = c->gpr[X86_RSI] & am, v, la;
+            if (str_src(c, i, si, size, &la) || x86_read(c, la, size, &v))
                 return;
             port_io(c, port, size, true, (uint32_t)v);
             areg_set(c, X86_RSI, asz, si + (uint64_t)step);
         } else {
-            uint64_t di = c->gpr[X86_RDI] & am;
+            uint64_t di = c->gpr[X86_RDI] & am, la;
             struct x86_mref m;
-            if (x86_mref_get(c, di, size, true, &m))
+            if (str_dst(c, di, size, true, &la) || x86_mref_get(c, la, size, true, &m))
                 return;
             x86_mref_write(c, &m, port_io(c, port, size, false, 0));
             areg_set(c, X86_RDI, asz, di + (uint64_t)step);
@@ -1101,10 +1120,7 @@ void x86_h_strio(struct x86_cpu *c, const struct x86_insn *i)
 void x86_h_xlat(struct x86_cpu *c, const struct x86_insn *i)
 {
     uint64_t la = (c->gpr[X86_RBX] + (c->gpr[0] & 0xff)) & x86_mask(i->asz), v;
-    la += src_seg_base(c, i);
-    if (c->code_bits != 64)
-        la &= 0xffffffffull;
-    if (x86_read(c, la, 1, &v) == 0)
+    if (str_src(c, i, la, 1, &la) == 0 && x86_read(c, la, 1, &v) == 0)
         c->gpr[0] = (c->gpr[0] & ~0xffull) | v;
 }
 

@@ -307,3 +307,45 @@ void x86_h_lxs(struct x86_cpu *c, const struct x86_insn *i)
     else
         c->gpr[i->reg] = off;
 }
+
+/* An access of `size` bytes at offset `off` (already wrapped to the address size) through
+ * segment register s -> linear address.
+ *  - 64-bit mode: segmentation is off except the FS/GS bases (SDM vol. 3A §3.2.4, §5.3.1);
+ *  - real-address mode: base + offset (SDM vol. 3A §20.1.1; the 64 KiB limit of real mode
+ *    is not checked);
+ *  - protected and compatibility mode: an unusable (null) segment, an offset past the limit
+ *    for any byte of the access (expand-down: inside (limit, 0xFFFF or 0xFFFFFFFF by D/B),
+ *    SDM vol. 3A §5.3), a write to a code segment or read-only data segment, or a read of
+ *    an execute-only code segment (§5.4.1) raise #GP(0), or #SS(0) through SS (vol. 2 e.g.
+ *    MOVS "Protected Mode Exceptions"). The linear address wraps at 4 GiB. */
+int x86_seg_la(struct x86_cpu *c, unsigned s, uint64_t off, unsigned size, bool write,
+               uint64_t *la)
+{
+    if (c->code_bits == 64) {
+        *la = off + (s == X86_SEG_FS ? c->fs_base : s == X86_SEG_GS ? c->gs_base : 0);
+        return 0;
+    }
+    const struct x86_seg *sg = &c->seg[s];
+    if (c->cr0 & CR0_PE) {
+        unsigned type = sg->attr & 15;
+        uint64_t last = off + size - 1;
+        bool ok = (sg->attr & X86_SA_P) != 0;
+        if (ok && (type & 8)) /* code: never writable, readable if R (bit 1) */
+            ok = !write && (type & 2);
+        else if (ok) {        /* data: writable if W (bit 1) */
+            if (write && !(type & 2))
+                ok = false;
+            else if (type & 4) /* expand-down */
+                ok = off > sg->limit &&
+                     last <= ((sg->attr & X86_SA_DB) ? 0xffffffffull : 0xffffull);
+            else
+                ok = last <= sg->limit;
+        }
+        if (!ok) {
+            x86_raise(c, s == X86_SEG_SS ? X86_EXC_SS : X86_EXC_GP, true, 0);
+            return -1;
+        }
+    }
+    *la = (off + x86_seg_base(c, s)) & 0xffffffffull;
+    return 0;
+}

@@ -518,7 +518,8 @@ void x86_cpuid(const struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t ou
         b = (apic_id & 0xff) << 24 | 1u << 16 | 8u << 8; /* one logical CPU, CLFLUSH 64 */
         cx = (f & X86_FEAT_CX16 ? 1u << 13 : 0) | (f & X86_FEAT_PCID ? 1u << 17 : 0) |
              (f & X86_FEAT_X2APIC ? 1u << 21 : 0) | (f & X86_FEAT_POPCNT ? 1u << 23 : 0) |
-             (f & X86_FEAT_TSCDL ? 1u << 24 : 0);
+             (f & X86_FEAT_TSCDL ? 1u << 24 : 0) | (f & X86_FEAT_MOVBE ? 1u << 22 : 0) |
+             (f & X86_FEAT_RDRAND ? 1u << 30 : 0);
         d = 1u << 2 /* DE */ | 1u << 3 /* PSE */ | 1u << 4 /* TSC */ | 1u << 5 /* MSR */ |
             1u << 6 /* PAE */ | 1u << 8 /* CX8 */ | 1u << 13 /* PGE */ | 1u << 15 /* CMOV */ |
             1u << 16 /* PAT */ | 1u << 19 /* CLFSH */;
@@ -537,7 +538,8 @@ void x86_cpuid(const struct x86_cpu *c, uint32_t leaf, uint32_t sub, uint32_t ou
         if (sub == 0) {
             b = (f & X86_FEAT_FSGSBASE ? 1u << 0 : 0) | (f & X86_FEAT_BMI1 ? 1u << 3 : 0) |
                 (f & X86_FEAT_SMEP ? 1u << 7 : 0) | (f & X86_FEAT_INVPCID ? 1u << 10 : 0) |
-                (f & X86_FEAT_SMAP ? 1u << 20 : 0) | (f & X86_FEAT_CLFLUSHOPT ? 1u << 23 : 0);
+                (f & X86_FEAT_SMAP ? 1u << 20 : 0) | (f & X86_FEAT_CLFLUSHOPT ? 1u << 23 : 0) |
+                (f & X86_FEAT_RDRAND ? 1u << 18 : 0); /* RDSEED rides on X86_FEAT_RDRAND */
             cx = f & X86_FEAT_RDPID ? 1u << 22 : 0;
             d = f & X86_FEAT_SPEC_CTRL ? 1u << 26 : 0; /* IBRS/IBPB */
         }
@@ -746,6 +748,25 @@ void x86_h_sys_io(struct x86_cpu *c, const struct x86_insn *i)
     if (c->vmx && x86_vmx_intercept(c, i))
         return; /* I/O bitmaps / unconditional I/O exiting */
     x86_h_io(c, i);
+}
+
+/* INS/OUTS (6C-6F): the same I/O permission check as IN/OUT on port DX (SDM vol. 2 INS,
+ * OUTS "Operation": CPL > IOPL consults the TSS bitmap, #GP(0)), ahead of a VMX I/O exit
+ * (SDM vol. 3C §26.1.1: faults from I/O permission bits take priority over VM exits; the
+ * exit itself is taken in x86_h_strio, whatever the count). A REP form with a zero count
+ * runs no iteration and so makes no permission check (part of each iteration, as Bochs
+ * models it). */
+void x86_h_sys_strio(struct x86_cpu *c, const struct x86_insn *i)
+{
+    uint16_t port = (uint16_t)c->gpr[X86_RDX];
+    unsigned size = (i->opc & 1) ? (i->osz == 2 ? 2 : 4) : 1;
+    bool none = i->rep && (c->gpr[X86_RCX] & x86_mask(i->asz)) == 0;
+    if (!none && !io_allowed(c, port, size)) {
+        if (!c->fault)
+            gp0(c);
+        return;
+    }
+    x86_h_strio(c, i);
 }
 
 /* POPF at CPL > 0 keeps IOPL, and IF when CPL > IOPL (SDM vol. 2 POPF). */

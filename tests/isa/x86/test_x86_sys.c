@@ -368,6 +368,144 @@ static void test_decode_sys(void)
     }
 }
 
+/* CPUID feature bits and reset state: MOVBE (1:ECX[22]), RDRAND (1:ECX[30]), RDSEED
+ * (7.0:EBX[18]) follow the features; BMI1 is never reported and F3 0F BC runs as BSF (SDM
+ * vol. 2 TZCNT); FCW = 0x37f after either reset, bare reset enables SSE (CR4 bits 9, 10). */
+static void test_cpuid_reset(void)
+{
+    struct env e;
+    if (!env_init(&e))
+        return;
+    struct x86_cpu *c = e.c;
+    uint32_t r[4];
+    x86_cpuid(c, 1, 0, r);
+    CHECK_EQ(r[2] >> 22 & 1, 1u);
+    CHECK_EQ(r[2] >> 30 & 1, 1u);
+    x86_cpuid(c, 7, 0, r);
+    CHECK_EQ(r[1] >> 18 & 1, 1u);
+    CHECK_EQ(r[1] >> 3 & 1, 0u); /* BMI1 */
+    c->fpu_fcw = 0;
+    x86_cpu_reset_pvh(c, 0x100000, 0x7000);
+    CHECK_EQ(c->fpu_fcw, 0x37f);
+    c->fpu_fcw = 0;
+    x86_cpu_reset64(c, 0x3000);
+    CHECK_EQ(c->fpu_fcw, 0x37f);
+    CHECK_EQ(c->cr4 & 0x600ull, 0x600ull);
+    /* F3 0F BC C1 = bsf eax, ecx with ecx = 0 -> ZF = 1, eax unchanged (TZCNT: 32, CF) */
+    static const uint8_t code[] = {0xf3, 0x0f, 0xbc, 0xc1, 0x0f, 0x28, 0xc1 /* movaps */};
+    sim_mem_write_buf(&e.mem, 0x3000, code, sizeof(code));
+    c->mmu = NULL;
+    c->gpr[X86_RAX] = 0x1234;
+    c->gpr[X86_RCX] = 0;
+    c->rflags = 2;
+    CHECK_EQ(x86_run(c, 2), X86_STOP_MAX_INSNS); /* MOVAPS runs: SSE enabled by the reset */
+    CHECK_EQ(c->gpr[X86_RAX], 0x1234ull);
+    CHECK_EQ(c->rflags & (X86_ZF | X86_CF), (uint64_t)X86_ZF);
+    c->mmu = e.mmu;
+    char err[128];
+    struct x86_cpu *b = x86_cpu_create(&e.mem, &e.stats,
+                                       X86_FEAT_ALL & ~(X86_FEAT_MOVBE | X86_FEAT_RDRAND),
+                                       err, sizeof(err));
+    CHECK(b != NULL);
+    if (b) {
+        x86_cpuid(b, 1, 0, r);
+        CHECK_EQ(r[2] >> 22 & 1, 0u);
+        CHECK_EQ(r[2] >> 30 & 1, 0u);
+        x86_cpuid(b, 7, 0, r);
+        CHECK_EQ(r[1] >> 18 & 1, 0u);
+        x86_cpu_destroy(b);
+    }
+    env_fini(&e);
+}
+
+/* String instructions and moffs MOV in 32-bit protected mode go through the segment base
+ * and limit (SDM vol. 3A §5.3): DS = ES = 0x30 (base 0x100000, limit 0xff). */
+static void test_string_segments(void)
+{
+    struct env e;
+    if (!env_init(&e))
+        return;
+    struct x86_cpu *c = e.c;
+    x86_cpu_reset_pvh(c, 0, 0);
+    c->mmu = NULL; /* paging is off: linear = physical */
+    put_gdt(&e);
+    CHECK_EQ(x86_seg_load(c, X86_SEG_DS, 0x30), 0);
+    CHECK_EQ(x86_seg_load(c, X86_SEG_ES, 0x30), 0);
+    sim_mem_write(&e.mem, 0x100010, 4, 0x11223344);
+    sim_mem_write(&e.mem, 0x1000f0, 4, 0xcafef00d);
+    static const uint8_t code[] = {
+        0xbe, 0x10, 0x00, 0x00, 0x00, /* mov esi, 0x10 */
+        0xbf, 0x20, 0x00, 0x00, 0x00, /* mov edi, 0x20 */
+        0xa5,                         /* movsd: DS:[0x10] -> ES:[0x20] */
+        0xa1, 0xf0, 0x00, 0x00, 0x00, /* mov eax, [0xf0] (moffs, DS) */
+        0xa3, 0x40, 0x00, 0x00, 0x00, /* mov [0x40], eax */
+        0xbf, 0xfe, 0x00, 0x00, 0x00, /* mov edi, 0xfe */
+        0xab,                         /* stosd: bytes 0xfe..0x101 > limit -> #GP(0) */
+    };
+    sim_mem_write_buf(&e.mem, 0x3000, code, sizeof(code));
+    c->rip = 0x3000;
+    c->idtr.limit = 0;
+    CHECK_EQ(x86_run(c, 100), X86_STOP_UNHANDLED);
+    CHECK_EQ(rd(&e, 0x100020, 4), 0x11223344ull);
+    CHECK_EQ(c->gpr[X86_RAX], 0xcafef00dull);
+    CHECK_EQ(rd(&e, 0x100040, 4), 0xcafef00dull);
+    CHECK_EQ(c->exc.vector, (unsigned)X86_EXC_GP);
+    CHECK_EQ(c->exc.error, 0u);
+    CHECK_EQ(c->rip, 0x301aull);
+    CHECK_EQ(c->gpr[X86_RDI], 0xfeull);
+    CHECK_EQ(c->gpr[X86_RSI], 0x14ull);
+    env_fini(&e);
+}
+
+/* INS/OUTS at CPL 3 with IOPL 0 consult the TSS I/O bitmap like IN/OUT (SDM vol. 1 §19.5). */
+static void test_strio_permission(void)
+{
+    struct env e;
+    if (!env_init(&e))
+        return;
+    struct x86_cpu *c = e.c;
+    x86_cpu_reset_pvh(c, 0, 0);
+    c->mmu = NULL;
+    /* TSS at 0x4000: I/O map base 0x68, ports 0..0x3ff (128 bytes + the 0xff terminator),
+     * port 0x60 denied. */
+    uint8_t tss[0x68 + 129];
+    memset(tss, 0, sizeof(tss));
+    tss[0x66] = 0x68;
+    tss[0x68 + 0x60 / 8] = 1u << (0x60 & 7);
+    tss[sizeof(tss) - 1] = 0xff;
+    sim_mem_write_buf(&e.mem, 0x4000, tss, sizeof(tss));
+    c->seg[X86_SEG_TR].base = 0x4000;
+    c->seg[X86_SEG_TR].limit = sizeof(tss) - 1;
+    c->cpl = 3;
+    c->rflags = 2; /* IOPL 0 */
+    static const uint8_t code[] = {
+        0x66, 0xba, 0x61, 0x00,       /* mov dx, 0x61 */
+        0xbf, 0x00, 0x50, 0x00, 0x00, /* mov edi, 0x5000 */
+        0x6c,                         /* insb: allowed, floats high */
+        0x31, 0xc9,                   /* xor ecx, ecx */
+        0x66, 0xba, 0x60, 0x00,       /* mov dx, 0x60 */
+        0xf3, 0x6c,                   /* rep insb with ECX = 0: no iteration, no check */
+        0x6e,                         /* outsb to port 0x60: #GP(0) */
+    };
+    sim_mem_write_buf(&e.mem, 0x3000, code, sizeof(code));
+    sim_mem_write(&e.mem, 0x5000, 1, 0);
+    c->rip = 0x3000;
+    c->idtr.limit = 0;
+    CHECK_EQ(x86_run(c, 100), X86_STOP_UNHANDLED);
+    CHECK_EQ(rd(&e, 0x5000, 1), 0xffull);
+    CHECK_EQ(c->gpr[X86_RDI], 0x5001ull);
+    CHECK_EQ(c->exc.vector, (unsigned)X86_EXC_GP);
+    CHECK_EQ(c->exc.error, 0u);
+    CHECK_EQ(c->rip, 0x3012ull);
+    /* the same OUTSB with IOPL 3 passes */
+    c->fault = false;
+    c->stop = X86_STOP_NONE;
+    c->rflags |= 3u << 12;
+    CHECK_EQ(x86_run(c, 1), X86_STOP_MAX_INSNS);
+    CHECK_EQ(c->rip, 0x3013ull);
+    env_fini(&e);
+}
+
 int main(void)
 {
     test_pvh_reset();
@@ -376,5 +514,8 @@ int main(void)
     test_idt32();
     test_cr_msr_rules();
     test_decode_sys();
+    test_cpuid_reset();
+    test_string_segments();
+    test_strio_permission();
     return test_summary();
 }
