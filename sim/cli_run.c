@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -122,11 +123,15 @@ int sim_cmd_run(int argc, char **argv)
         goto out;
     }
     status = m->outcome == SIM_OUT_POWEROFF ? SIM_EXIT_OK : SIM_EXIT_FAIL;
+    /* Peak resident set of the whole process (guest RAM is mapped lazily, so this is what
+     * the run touched plus the simulator's own structures); scripts/bench.sh reports it. */
+    struct rusage ru;
+    long rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
     sim_infof("%s after %llu instructions, %llu cycles (%.3f ms simulated), %.3f s wall, "
-              "%.1f MIPS%s%s", sim_outcome_name(m->outcome), (unsigned long long)m->insns,
-              (unsigned long long)m->clock.cycles, sim_clock_ns(&m->clock) / 1e6, wall,
-              wall > 0 ? m->insns / wall / 1e6 : 0.0, m->outcome_detail[0] ? ": " : "",
-              m->outcome_detail);
+              "%.1f MIPS, peak RSS %ld MiB%s%s", sim_outcome_name(m->outcome),
+              (unsigned long long)m->insns, (unsigned long long)m->clock.cycles,
+              sim_clock_ns(&m->clock) / 1e6, wall, wall > 0 ? m->insns / wall / 1e6 : 0.0,
+              rss_kib / 1024, m->outcome_detail[0] ? ": " : "", m->outcome_detail);
 
     if (cfg.print_stats)
         sim_stats_print(&m->stats, stderr, 0);
