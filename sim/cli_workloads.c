@@ -36,5 +36,12 @@ int sim_cmd_workloads(int argc, char **argv)
         if (w->params[0])
             printf("%-13s %-14s %-14s   params: %s\n", "", "", "", w->params);
     }
+    /* Parameters the guest runtimes (workloads/lib/<arch>/boot.c) read for every workload. */
+    printf("\nruntime parameters, read by every workload above except linux (workloads/lib/<arch>/boot.c):\n"
+           "  both     console=NAME (arm64: pl011|ring|xen, default the first the domain offers in\n"
+           "           that order; x86_64: ring|e9|xen, default ring, else e9),\n"
+           "           kpti=0|1 (tasks run on a user page table without the kernel: KPTI / PTI)\n"
+           "  x86_64   pcid=0|1 (tag TLB entries with PCIDs when CPUID offers them, default 1),\n"
+           "           timer=tscdl|oneshot (x2APIC timer mode; tscdl when CPUID offers it)\n");
     return SIM_EXIT_OK;
 }

@@ -54,6 +54,7 @@ printf 'garbage!' >"$T/garbage.bin"
 expect 1 "run unrecognised image" -- "$H" run --arch arm64 --image "$T/garbage.bin" --no-db
 expect 0 "workloads" -- "$H" workloads
 grep -q '^runstate' "$T/out" || { fail=$((fail+1)); echo "FAIL: workloads lacks runstate"; }
+grep -q "pcid=0|1" "$T/out" || { fail=$((fail+1)); echo "FAIL: workloads lacks the x86_64 runtime parameters"; }
 expect 2 "sweep without spec" -- "$H" sweep
 expect 1 "sweep missing spec" -- "$H" sweep "$T/nospec.ini"
 expect 1 "report missing db" -- "$H" report --db "$T/none.db"
