@@ -6,25 +6,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mmu/cpu_model.h"
-#include "sim/machine.h"
+#include "hv_run.h"
 #include "testutil.h"
-
-struct run {
-    struct machine m;
-    char out[65536];
-    int rc;
-};
 
 static bool opt_vpl011;
 
 static struct run *run_guest(const char *guest, const char *profile, const char *policy,
                              unsigned vcpus, unsigned pcpus, uint64_t timeslice_us)
 {
-    struct run *r = calloc(1, sizeof(*r));
-    if (!r)
-        return NULL;
-    char path[512], err[512];
+    char path[512];
     snprintf(path, sizeof(path), "%s/%s.elf", HV_GUEST_DIR, guest);
     struct sim_config cfg;
     sim_config_defaults(&cfg);
@@ -40,39 +30,7 @@ static struct run *run_guest(const char *guest, const char *profile, const char 
     cfg.max_insns = 50000000;
     cfg.no_db = true;
     cfg.vpl011 = opt_vpl011;
-    r->rc = -1;
-    if (sim_machine_init(&r->m, &cfg, err, sizeof(err))) {
-        fprintf(stderr, "init: %s\n", err);
-        return r;
-    }
-    r->m.model = *mmu_cpu_model_find("cortex-a57");
-    r->m.clock.hz = (uint64_t)r->m.model.freq_mhz * 1000000u;
-    if (sim_machine_load(&r->m, err, sizeof(err))) {
-        fprintf(stderr, "load %s: %s\n", path, err);
-        return r;
-    }
-    FILE *con = tmpfile();
-    if (!con)
-        return r;
-    r->m.console = con;
-    r->rc = sim_machine_run(&r->m, err, sizeof(err));
-    if (r->rc)
-        fprintf(stderr, "run: %s\n", err);
-    fflush(con);
-    rewind(con);
-    size_t n = fread(r->out, 1, sizeof(r->out) - 1, con);
-    r->out[n] = 0;
-    fclose(con);
-    r->m.console = stdout;
-    return r;
-}
-
-static void free_run(struct run *r)
-{
-    if (!r)
-        return;
-    sim_machine_destroy(&r->m);
-    free(r);
+    return hv_run_machine(&cfg, "cortex-a57");
 }
 
 /* The value after "label " at the start of a line, or "" */
